@@ -1,0 +1,233 @@
+"""The regulation's clauses: stable id, Chinese label, verbatim text, and whether a rule can decide it.
+
+The catalogue is package data (``data/clauses.yaml``), checked against the shipped regulation
+text (``data/zhuanqiao-work-rules.zh.txt``) by :func:`verify_against`, so a rule's quote can be
+trusted to be the law's own words.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import re
+from typing import Any, Iterable
+
+import attrs
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+from ._errors import InputError, RulesetError
+
+__all__ = [
+    "Clause",
+    "clause",
+    "clause_ids",
+    "clauses",
+    "normalize",
+    "parent_id",
+    "quote_in_clause",
+    "regulation_text",
+    "verify_against",
+]
+
+_CATALOGUE_FILE = "clauses.yaml"
+_REGULATION_FILE = "zhuanqiao-work-rules.zh.txt"
+_WHITESPACE = re.compile(r"\s+")
+# Annex steps and requirements (A1.2.s1, A1.2.r2) hang off their stage; everything else off
+# the id with its last dotted part removed.
+_ANNEX_LEAF = re.compile(r"^(A\d+\.\d+)\.[sr]\d+$")
+
+
+@attrs.frozen
+class Clause:
+    """One clause of the regulation.
+
+    ``computable`` is true when a rule can decide the clause from facts; when false,
+    ``reason`` says in one line why not.
+    """
+
+    id: str
+    label: str
+    text: str
+    computable: bool
+    reason: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form; ``reason`` is present (possibly ``None``) for a stable shape."""
+        return {
+            "id": self.id,
+            "label": self.label,
+            "text": self.text,
+            "computable": self.computable,
+            "reason": self.reason,
+        }
+
+
+def normalize(text: str) -> str:
+    """Collapse every run of whitespace (tabs, newlines, U+3000) to one space and strip."""
+    if not isinstance(text, str):
+        raise InputError("text", "a string", text)
+    return _WHITESPACE.sub(" ", text).strip()
+
+
+def _data_file(name: str):
+    # Imported here so merely importing the module touches no files.
+    from importlib.resources import files
+
+    return files("govrules") / "data" / name
+
+
+@functools.cache
+def regulation_text() -> str:
+    """The shipped regulation, verbatim (UTF-8), as published."""
+    return _data_file(_REGULATION_FILE).read_text(encoding="utf-8")
+
+
+def _bad_catalogue(message: str) -> RulesetError:
+    return RulesetError(
+        message,
+        file=f"govrules/data/{_CATALOGUE_FILE}",
+        hint="the clause catalogue ships with govrules; see docs/catalogue.md",
+    )
+
+
+def _clause_from_entry(index: int, entry: Any) -> Clause:
+    if not isinstance(entry, dict):
+        raise _bad_catalogue(f"clauses[{index}] is not a mapping")
+    where = f"clauses[{index}] ({entry.get('id')!r})"
+    allowed = {"id", "label", "text", "computable", "reason"}
+    extra = sorted(set(entry) - allowed, key=str)
+    if extra:
+        raise _bad_catalogue(f"{where}: unknown keys {extra}")
+    for key in ("id", "label", "text"):
+        if not isinstance(entry.get(key), str) or not entry[key].strip():
+            raise _bad_catalogue(f"{where}: '{key}' must be a non-empty string")
+    if not isinstance(entry.get("computable"), bool):
+        raise _bad_catalogue(f"{where}: 'computable' must be true or false")
+    reason = entry.get("reason")
+    if reason is not None and not isinstance(reason, str):
+        raise _bad_catalogue(f"{where}: 'reason' must be a string")
+    if not entry["computable"] and not (reason or "").strip():
+        raise _bad_catalogue(f"{where}: a non-computable clause needs a 'reason'")
+    return Clause(
+        id=entry["id"],
+        label=entry["label"],
+        text=normalize(entry["text"]),
+        computable=entry["computable"],
+        reason=reason,
+    )
+
+
+@functools.cache
+def _load() -> tuple[tuple[Clause, ...], dict[str, Clause]]:
+    # functools.cache: loaded once on first use; a racing second load yields the same value.
+    source = _data_file(_CATALOGUE_FILE).read_text(encoding="utf-8")
+    try:
+        document = YAML(typ="safe", pure=True).load(source)
+    except YAMLError as exc:
+        raise _bad_catalogue(f"not valid YAML: {exc}") from None
+    entries = document.get("clauses") if isinstance(document, dict) else None
+    if not isinstance(entries, list):
+        raise _bad_catalogue("top level must be a mapping with a 'clauses' list")
+    ordered = tuple(_clause_from_entry(i, e) for i, e in enumerate(entries))
+    by_id: dict[str, Clause] = {}
+    for c in ordered:
+        if c.id in by_id:
+            raise _bad_catalogue(f"clause id {c.id!r} appears twice")
+        by_id[c.id] = c
+    return ordered, by_id
+
+
+def clauses() -> tuple[Clause, ...]:
+    """Every clause, in the regulation's document order."""
+    return _load()[0]
+
+
+def clause_ids() -> frozenset[str]:
+    """The set of known clause ids."""
+    return frozenset(_load()[1])
+
+
+def _closest(wanted: str, ids: list[str]) -> str | None:
+    # difflib.get_close_matches breaks ties by the larger string ('5.2.9' -> '5.2.2'); the
+    # earliest id in document order is the less surprising guess. Case is ignored so that
+    # 'A1.2.R2' or 'FINAL' find their id.
+    best, best_score = None, 0.6
+    for candidate in ids:
+        score = difflib.SequenceMatcher(None, wanted.lower(), candidate.lower()).ratio()
+        if score > best_score:
+            best, best_score = candidate, score
+    return best
+
+
+def clause(id: str) -> Clause:
+    """The clause with this id; an unknown id raises ``InputError`` with a suggestion."""
+    by_id = _load()[1]
+    if not isinstance(id, str):
+        raise InputError("clause", "a clause id string such as '5.2.1'", id)
+    found = by_id.get(id)
+    if found is not None:
+        return found
+    guess = _closest(id.strip(), [c.id for c in _load()[0]])
+    if guess is not None:
+        expected = f"unknown clause id; did you mean '{guess}'?"
+    else:
+        expected = "unknown clause id (ids look like '3.2.1', 'final' or 'A1.2.r2'; see docs/catalogue.md)"
+    raise InputError("clause", expected, id)
+
+
+def parent_id(clause_id: str) -> str | None:
+    """The id of the clause this one sits in (``'5.2.1'`` → ``'5.2'``), or None at top level."""
+    annex_leaf = _ANNEX_LEAF.match(clause_id)
+    if annex_leaf:
+        return annex_leaf.group(1)
+    head, dot, _ = clause_id.rpartition(".")
+    return head if dot else None
+
+
+def quote_in_clause(quote: str, clause_id: str) -> bool:
+    """True when ``quote`` (whitespace-normalised, non-empty) occurs in the clause's text."""
+    found = _load()[1].get(clause_id) if isinstance(clause_id, str) else None
+    if found is None or not isinstance(quote, str):
+        return False
+    wanted = normalize(quote)
+    return bool(wanted) and wanted in found.text
+
+
+def _agreeing_prefix(text: str, haystack: str) -> int:
+    # "text[:n] occurs in haystack" is monotone in n, so bisect for the largest such n.
+    low, high = 0, len(text)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if text[:middle] in haystack:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def verify_against(regulation: str, catalogue: Iterable[Clause] | None = None) -> list[str]:
+    """Problems between the catalogue and a regulation text; an empty list means they agree.
+
+    Checks each clause's text is a substring of the (normalised) regulation and that each
+    child's text lies inside its parent's. ``catalogue`` defaults to the shipped clauses.
+    """
+    items = tuple(clauses() if catalogue is None else catalogue)
+    haystack = normalize(regulation)
+    by_id = {c.id: c for c in items}
+    problems: list[str] = []
+    for c in items:
+        text = normalize(c.text)
+        if not text:
+            problems.append(f"{c.id} ({c.label}): text is empty")
+            continue
+        if text not in haystack:
+            n = _agreeing_prefix(text, haystack)
+            problems.append(
+                f"{c.id} ({c.label}): text not found in the regulation; "
+                f"the first {n} characters agree, then the catalogue has {text[n:n + 12]!r}"
+            )
+        parent = parent_id(c.id)
+        if parent is not None and parent in by_id and text not in normalize(by_id[parent].text):
+            problems.append(f"{c.id} ({c.label}): text is not inside its parent {parent}'s text")
+    return problems

@@ -1,0 +1,1 @@
+"""The rule files, shipped inside the wheel as ``govrules.rulesets`` (package data only)."""

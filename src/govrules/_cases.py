@@ -1,0 +1,123 @@
+"""Executable specs: rulesets/<name>.cases.yaml, each case a sentence, facts and what must follow."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Mapping
+
+import attrs
+from ruamel.yaml.comments import CommentedMap
+
+from ._calendar import WorkingCalendar
+from ._errors import CalendarError, InputError, RulesetError
+from ._model import Verdict
+from ._yaml import load_yaml, plain, position
+
+_CASE_KEYS = ("name", "facts", "calendar", "expect")
+_EXPECT_KEYS = ("outcome", "allowed", "clauses", "fires", "not_fires", "data", "messages", "error")
+_ERRORS = {"InputError": InputError, "CalendarError": CalendarError}
+
+
+@attrs.frozen
+class Case:
+    name: str
+    ruleset: str
+    facts: Any
+    expect: Mapping[str, Any]
+    file: str
+    line: int | None
+    calendar: str | None = None
+
+    def calendar_obj(self) -> WorkingCalendar | None:
+        if not self.calendar:
+            return None
+        return WorkingCalendar.from_file(Path(self.file).parent / self.calendar)
+
+
+def load_cases(path: str | Path) -> list[Case]:
+    path = Path(path)
+    root = load_yaml(path)
+    file = str(path)
+
+    def fail(message: str, node: Any = None, key: Any = None) -> RulesetError:
+        line, col = position(node, key) if node is not None else (None, None)
+        return RulesetError(message, file=file, line=line, col=col)
+
+    if not isinstance(root, CommentedMap) or "cases" not in root or "ruleset" not in root:
+        raise fail("a cases file is a mapping with 'ruleset' and 'cases'", root)
+    ruleset = str(root["ruleset"])
+    out = []
+    names: set[str] = set()
+    for i, node in enumerate(root["cases"] or ()):
+        if not isinstance(node, CommentedMap):
+            raise fail("each case is a mapping", root["cases"], i)
+        for k in node:
+            if k not in _CASE_KEYS:
+                raise fail(f"unknown key '{k}' in a case", node, k)
+        name = node.get("name")
+        if not isinstance(name, str) or not name.strip():
+            raise fail("each case needs a full-sentence 'name'", node)
+        if name in names:
+            raise fail(f"two cases are named '{name}'", node, "name")
+        names.add(name)
+        expect = node.get("expect")
+        if not isinstance(expect, CommentedMap):
+            raise fail("each case needs 'expect'", node)
+        for k in expect:
+            if k not in _EXPECT_KEYS:
+                raise fail(f"unknown key '{k}' in 'expect'", expect, k)
+        if "error" not in expect and "outcome" not in expect:
+            raise fail("'expect' needs 'outcome' (or 'error' for bad input)", node, "expect")
+        out.append(Case(
+            name=name.strip(), ruleset=ruleset, facts=plain(node.get("facts") or {}), expect=plain(expect),
+            file=file, line=position(node)[0], calendar=node.get("calendar"),
+        ))
+    return out
+
+
+def check_case(case: Case, evaluate: Any) -> tuple[Verdict | None, list[str]]:
+    """Run one case; the problems (empty when it passes) and the verdict, if there was one."""
+    exp = case.expect
+    problems: list[str] = []
+    try:
+        verdict = evaluate(case.ruleset, case.facts, calendar=case.calendar_obj())
+    except (InputError, CalendarError) as exc:
+        want = exp.get("error")
+        if not want:
+            return None, [f"unexpected {type(exc).__name__}: {exc}"]
+        if type(exc).__name__ != want.get("type"):
+            problems.append(f"expected {want.get('type')}, got {type(exc).__name__}: {exc}")
+        if "path" in want and getattr(exc, "path", None) != want["path"]:
+            problems.append(f"expected the error to name {want['path']!r}, it named {getattr(exc, 'path', None)!r}")
+        if "year" in want and getattr(exc, "year", None) != want["year"]:
+            problems.append(f"expected the error to name year {want['year']}, got {getattr(exc, 'year', None)}")
+        return None, problems
+    if "error" in exp:
+        return verdict, [f"expected {exp['error'].get('type')}, got outcome {verdict.outcome}"]
+    if verdict.outcome != exp["outcome"]:
+        problems.append(f"outcome: expected {exp['outcome']}, got {verdict.outcome}")
+    if "allowed" in exp and verdict.allowed != exp["allowed"]:
+        problems.append(f"allowed: expected {exp['allowed']}, got {verdict.allowed}")
+    if "clauses" in exp and list(verdict.clauses) != [str(c) for c in exp["clauses"]]:
+        problems.append(f"clauses: expected {exp['clauses']}, got {list(verdict.clauses)}")
+    fired = {t.rule for t in verdict.trace}
+    for rule in exp.get("fires", ()):
+        if rule not in fired:
+            problems.append(f"expected rule {rule} to fire; fired: {sorted(fired)}")
+    for rule in exp.get("not_fires", ()):
+        if rule in fired:
+            problems.append(f"expected rule {rule} not to fire")
+    for key, want in (exp.get("data") or {}).items():
+        got = verdict.data.get(key, "<absent>")
+        if _canon(got) != _canon(want):
+            problems.append(f"data.{key}: expected {want!r}, got {got!r}")
+    messages = " ".join(f.message for f in verdict.findings)
+    for fragment in exp.get("messages", ()):
+        if fragment not in messages:
+            problems.append(f"no finding message contains {fragment!r}")
+    return verdict, problems
+
+
+def _canon(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)

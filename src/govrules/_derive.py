@@ -1,0 +1,173 @@
+"""Named derived-fact functions that rule files call by name (``derive:``).
+
+They compute what the engine must not (comparisons between two facts crash it, see
+docs/engine.md): set look-ups, counts and working-day arithmetic. Each is small, generic
+and free of any clause's logic: the rule files say which clause uses it and how.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+from typing import Any, Callable, Mapping
+
+import attrs
+
+from ._calendar import WorkingCalendar
+
+
+@attrs.define
+class Context:
+    """What a derived function may consult besides its arguments."""
+
+    calendar: WorkingCalendar
+    sources: set[str] = attrs.field(factory=set)  # calendar sources consulted, for data.calendar
+
+    def date(self, value: str | dt.date) -> dt.date:
+        return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+    def note(self, day: dt.date) -> None:
+        self.sources.add(self.calendar.source(day))
+
+
+@attrs.frozen
+class Function:
+    name: str
+    returns: str  # bool | int | str | date | list
+    func: Callable[..., Any]
+    params: tuple[str, ...]
+    doc: str
+
+
+FUNCTIONS: dict[str, Function] = {}
+
+
+def derived(returns: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def register(func: Callable[..., Any]) -> Callable[..., Any]:
+        params = tuple(p for p in inspect.signature(func).parameters if p != "ctx")
+        doc = (func.__doc__ or "").strip().splitlines()[0] if func.__doc__ else ""
+        FUNCTIONS[func.__name__] = Function(func.__name__, returns, func, params, doc)
+        return func
+    return register
+
+
+# ---- sets and look-ups ---------------------------------------------------------------------
+
+
+@derived("list")
+def lookup_all(ctx: Context, keys: list[str], mapping: Mapping[str, str]) -> list[str]:
+    """The distinct values ``mapping[k]`` for k in keys, in first-seen order (keys not in mapping skipped)."""
+    out: list[str] = []
+    for k in keys or ():
+        v = (mapping or {}).get(k)
+        if v is not None and v not in out:
+            out.append(v)
+    return out
+
+
+@derived("list")
+def names_of(ctx: Context, persons: list[Mapping[str, Any]]) -> list[str]:
+    """The names of a list of persons, in order, without repeats."""
+    out: list[str] = []
+    for p in persons or ():
+        if p.get("name") not in out:
+            out.append(p.get("name"))
+    return out
+
+
+@derived("list")
+def difference(ctx: Context, items: list[Any], minus: list[Any]) -> list[Any]:
+    """The items not in ``minus``, in order."""
+    return [x for x in items or () if x not in (minus or ())]
+
+
+@derived("bool")
+def contains(ctx: Context, items: list[Any], value: Any) -> bool:
+    """Whether ``value`` is one of ``items``."""
+    return value in (items or ())
+
+
+@derived("int")
+def count(ctx: Context, items: list[Any]) -> int:
+    """How many items."""
+    return len(items or ())
+
+
+@derived("int")
+def count_where(ctx: Context, items: list[Mapping[str, Any]], field: str, value: Any = True) -> int:
+    """How many items have ``field`` equal to ``value``."""
+    return sum(1 for x in items or () if x.get(field) == value)
+
+
+@derived("int")
+def ceil_fraction(ctx: Context, total: int, numerator: int, denominator: int) -> int:
+    """⌈total × numerator / denominator⌉, in exact integer arithmetic."""
+    return -(-total * numerator // denominator)
+
+
+@derived("bool")
+def at_least(ctx: Context, value: int, minimum: int) -> bool:
+    """Whether ``value`` ≥ ``minimum`` (two computed numbers the engine must not compare itself)."""
+    return value >= minimum
+
+
+@derived("bool")
+def equals(ctx: Context, left: Any, right: Any) -> bool:
+    """Whether two values are equal."""
+    return left == right
+
+
+# ---- dates and working days ----------------------------------------------------------------
+
+
+@derived("date")
+def working_days_before(ctx: Context, date: str, days: int) -> str:
+    """The ``days``-th working day strictly before ``date`` (Chinese working days, 调休 included)."""
+    d = ctx.date(date)
+    out = ctx.calendar.add_working_days(d, -days)
+    ctx.note(d)
+    ctx.note(out)
+    return out.isoformat()
+
+
+@derived("date")
+def working_days_after(ctx: Context, date: str, days: int) -> str:
+    """The ``days``-th working day strictly after ``date``."""
+    d = ctx.date(date)
+    out = ctx.calendar.add_working_days(d, days)
+    ctx.note(d)
+    ctx.note(out)
+    return out.isoformat()
+
+
+@derived("date")
+def previous_working_day(ctx: Context, date: str) -> str:
+    """The working day before ``date``."""
+    d = ctx.date(date)
+    out = ctx.calendar.previous_working_day(d)
+    ctx.note(out)
+    return out.isoformat()
+
+
+@derived("str")
+def deadline_status(ctx: Context, date: str | None, deadline: str) -> str:
+    """'missing' when no date, 'on_time' when on or before the deadline, else 'late'."""
+    if not date:
+        return "missing"
+    return "on_time" if ctx.date(date) <= ctx.date(deadline) else "late"
+
+
+@derived("int")
+def days_between(ctx: Context, start: str | None, end: str) -> int:
+    """Calendar days from ``start`` to ``end`` (0 when ``start`` is absent)."""
+    if not start:
+        return 0
+    return (ctx.date(end) - ctx.date(start)).days
+
+
+def call(name: str, ctx: Context, args: Mapping[str, Any]) -> Any:
+    fn = FUNCTIONS[name]
+    return fn.func(ctx, **args)
+
+
+__all__ = ["FUNCTIONS", "Context", "call", "derived"]

@@ -1,0 +1,77 @@
+"""The three errors a caller can see; nothing else escapes the library."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_NO_VALUE = object()
+
+
+class GovrulesError(Exception):
+    """Base of every error govrules raises on purpose."""
+
+
+class InputError(GovrulesError, ValueError):
+    """Facts given to an evaluation are missing or malformed.
+
+    ``path`` names the field (``meeting.leaders[2].present``), ``value`` the bad value.
+    """
+
+    def __init__(self, path: str, expected: str, value: Any = _NO_VALUE) -> None:
+        self.path = path
+        self.expected = expected
+        self.value = None if value is _NO_VALUE else value
+        if value is _NO_VALUE:
+            text = f"{path}: {expected}"
+        else:
+            text = f"{path}: {expected}, got {value!r}"
+        super().__init__(text)
+
+
+class RulesetError(GovrulesError, ValueError):
+    """A rule file is wrong; the message starts with ``file:line:col``."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str,
+        line: int | None = None,
+        col: int | None = None,
+        text: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.file = file
+        self.line = line
+        self.col = col
+        self.text = text
+        self.hint = hint
+        self.message = message
+        where = file
+        if line is not None:
+            where += f":{line}"
+            if col is not None:
+                where += f":{col}"
+        parts = [f"{where}: {message}"]
+        if text:
+            parts.append(f"    {text}")
+        if hint:
+            parts.append(f"    {hint}")
+        parts.append("    see docs/ruleset-format.md")
+        super().__init__("\n".join(parts))
+
+
+class CalendarError(GovrulesError, LookupError):
+    """The working-day calendar has no data for ``year``; the message says how to supply it."""
+
+    def __init__(self, year: int, detail: str | None = None) -> None:
+        self.year = year
+        text = (
+            f"no working-day data for {year}: the installed chinese_calendar does not cover it. "
+            f"Supply the State Council's notice for {year} as a year file and pass it: "
+            f"calendar=govrules.WorkingCalendar.from_file('{year}.yaml') "
+            f"(CLI: --calendar {year}.yaml); see docs/calendar.md for the file format"
+        )
+        if detail:
+            text = f"{text} ({detail})"
+        super().__init__(text)

@@ -1,0 +1,268 @@
+"""Frozen data: what a rule file says (specs) and what an evaluation answers (verdicts)."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, Mapping
+
+import attrs
+
+SEVERITIES = ("violation", "requirement", "warning", "info")
+SCALAR_KINDS = ("bool", "int", "str", "date", "enum")
+KINDS = SCALAR_KINDS + ("list", "object", "mapping")
+
+# Condition operators as rule files spell them; the compiler maps each to the engine's.
+OPERATORS = ("equals", "not", "in", "not_in", "at_least", "at_most", "more_than", "less_than", "present")
+
+
+@attrs.frozen
+class Where:
+    """A place in a rule file, for error messages."""
+
+    file: str
+    line: int | None = None
+    col: int | None = None
+
+    def __str__(self) -> str:
+        out = self.file
+        if self.line is not None:
+            out += f":{self.line}"
+            if self.col is not None:
+                out += f":{self.col}"
+        return out
+
+
+@attrs.frozen
+class TypeSpec:
+    """A field's type: scalar kinds, enums (code → Chinese term), lists, objects, mappings."""
+
+    kind: str
+    name: str | None = None  # set for named types from types.yaml (person, role, …)
+    values: tuple[tuple[str, str], ...] = ()
+    items: TypeSpec | None = None
+    fields: tuple[FieldSpec, ...] = ()
+    minimum: int | None = None
+
+    def field(self, name: str) -> FieldSpec | None:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        return None
+
+    def describe(self) -> str:
+        if self.kind == "enum":
+            return "one of " + ", ".join(f"{c} ({zh})" for c, zh in self.values)
+        if self.kind == "list":
+            return f"a list of {self.items.describe() if self.items else 'values'}"
+        if self.kind == "object":
+            return f"an object ({self.name})" if self.name else "an object"
+        return {
+            "bool": "true or false",
+            "int": "a whole number" + (f" ≥ {self.minimum}" if self.minimum is not None else ""),
+            "str": "a non-empty string",
+            "date": "an ISO date such as 2026-10-08",
+            "mapping": "a mapping of names to names",
+        }.get(self.kind, self.kind)
+
+
+@attrs.frozen
+class FieldSpec:
+    name: str
+    type: TypeSpec
+    required: bool = False
+    label: str = ""
+    each: str | None = None  # a list of objects whose items become engine facts of this type
+    where: Where | None = attrs.field(default=None, eq=False)
+
+
+@attrs.frozen
+class Ref:
+    """A reference to a field of a fact matched by the same rule: ``document.in_charge``."""
+
+    fact: str
+    field: str
+
+    def __str__(self) -> str:
+        return f"{self.fact}.{self.field}"
+
+
+@attrs.frozen
+class Condition:
+    field: str
+    op: str
+    value: Any  # a scalar, a tuple of scalars (in/not_in), or a Ref (equality join)
+    where: Where | None = attrs.field(default=None, eq=False)
+
+
+@attrs.frozen
+class Pattern:
+    """One fact a rule matches: its name (= fact type) and the conditions on its fields."""
+
+    fact: str
+    conditions: tuple[Condition, ...] = ()
+    any_of: tuple[tuple[Condition, ...], ...] = ()
+    where: Where | None = attrs.field(default=None, eq=False)
+
+
+@attrs.frozen
+class Assertion:
+    """A fact a rule asserts for the next rules (forward chaining)."""
+
+    fact: str
+    values: tuple[tuple[str, Any], ...] = ()  # field → literal or Ref
+    where: Where | None = attrs.field(default=None, eq=False)
+
+
+@attrs.frozen
+class Then:
+    outcome: str | None = None
+    data: tuple[tuple[str, Any], ...] = ()  # finding data: key → literal or Ref
+    asserts: tuple[Assertion, ...] = ()
+    add: tuple[tuple[str, Any], ...] = ()  # verdict data list key → literal or Ref
+    where: Where | None = attrs.field(default=None, eq=False)
+
+
+@attrs.frozen
+class RuleSpec:
+    id: str
+    clause: str
+    quote: str
+    severity: str
+    message: str
+    when: tuple[Pattern, ...]
+    then: Then
+    finding: bool = True  # False: a chaining step, shown in the trace but not as a finding
+    description: str = ""
+    where: Where | None = attrs.field(default=None, eq=False)
+    positions: Mapping[str, Where] = attrs.field(factory=dict, eq=False, repr=False)
+
+
+@attrs.frozen
+class DeriveSpec:
+    """A derived field computed in Python before the engine runs, by a named function."""
+
+    fact: str
+    field: str
+    function: str
+    args: tuple[tuple[str, Any], ...]  # keyword → literal or path string
+    label: str = ""
+    where: Where | None = attrs.field(default=None, eq=False)
+
+
+@attrs.frozen
+class OutcomeSpec:
+    id: str
+    label: str
+    allowed: bool
+
+
+@attrs.frozen
+class DataSpec:
+    """One key of the verdict's ``data``: copied from a fact, or collected from fired rules."""
+
+    key: str
+    source: str | None = None  # path such as meeting.quorum, or a nested mapping of paths
+    shape: Any = None  # for ``from`` with several keys: mapping key → path
+    collect: bool = False
+    order: tuple[str, ...] = ()
+    where: Where | None = attrs.field(default=None, eq=False)
+
+
+@attrs.frozen
+class RulesetSpec:
+    name: str
+    title: str
+    file: str
+    version: str
+    outcomes: tuple[OutcomeSpec, ...]  # strongest first
+    default_outcome: str
+    facts: tuple[FieldSpec, ...]
+    inferred: Mapping[str, tuple[FieldSpec, ...]]
+    derive: tuple[DeriveSpec, ...]
+    data: tuple[DataSpec, ...]
+    rules: tuple[RuleSpec, ...]
+    types: Mapping[str, TypeSpec] = attrs.field(factory=dict, repr=False)
+
+    def fact(self, name: str) -> FieldSpec | None:
+        for f in self.facts:
+            if f.name == name:
+                return f
+        return None
+
+    def rule(self, rule_id: str) -> RuleSpec:
+        for r in self.rules:
+            if r.id == rule_id:
+                return r
+        raise KeyError(rule_id)
+
+    def outcome(self, outcome_id: str) -> OutcomeSpec:
+        for o in self.outcomes:
+            if o.id == outcome_id:
+                return o
+        raise KeyError(outcome_id)
+
+
+# ---- what an evaluation answers -------------------------------------------------------------
+
+
+def _frozen_copy(value: Any) -> Any:
+    return copy.deepcopy(value)
+
+
+@attrs.frozen
+class Finding:
+    """A fired rule that matters to a person, carrying its rule's citation automatically."""
+
+    rule: str
+    clause: str
+    label: str
+    quote: str
+    severity: str
+    message: str
+    data: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen_copy)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule, "clause": self.clause, "label": self.label, "quote": self.quote,
+            "severity": self.severity, "message": self.message, "data": copy.deepcopy(dict(self.data)),
+        }
+
+
+@attrs.frozen
+class TraceStep:
+    """One firing in the forward chain: the rule, its clause, the facts it matched and asserted."""
+
+    rule: str
+    clause: str
+    matched: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen_copy)
+    asserted: tuple[Mapping[str, Any], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule, "clause": self.clause, "matched": copy.deepcopy(dict(self.matched)),
+            "asserted": [copy.deepcopy(dict(a)) for a in self.asserted],
+        }
+
+
+@attrs.frozen
+class Verdict:
+    """The answer to one question: outcome, the findings that cite clauses, data, and the trace."""
+
+    ruleset: str
+    outcome: str
+    allowed: bool
+    findings: tuple[Finding, ...]
+    clauses: tuple[str, ...]
+    data: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen_copy)
+    trace: tuple[TraceStep, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ruleset": self.ruleset,
+            "outcome": self.outcome,
+            "allowed": self.allowed,
+            "findings": [f.to_dict() for f in self.findings],
+            "clauses": list(self.clauses),
+            "data": copy.deepcopy(dict(self.data)),
+            "trace": [t.to_dict() for t in self.trace],
+        }

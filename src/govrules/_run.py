@@ -1,0 +1,216 @@
+"""One evaluation: typed facts → derived fields → engine facts → firings → Verdict."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from typing import Any, Mapping
+
+from . import _catalogue
+from ._calendar import WorkingCalendar, default_calendar
+from ._check import _each_fields
+from ._compile import compile_ruleset, engine_rule_name
+from ._derive import FUNCTIONS, Context
+from ._engine import Engine, Firing
+from ._model import SEVERITIES, Finding, Ref, RuleSpec, RulesetSpec, TraceStep, Verdict
+from ._validate import validate
+
+_SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
+_PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
+
+
+class Runner:
+    """A checked ruleset bound to its own compiled engine; safe to share between threads."""
+
+    def __init__(self, spec: RulesetSpec) -> None:
+        self.spec = spec
+        self._rules = {engine_rule_name(i): (i, r) for i, r in enumerate(spec.rules)}
+        self._items = {sub.each: _list_path(spec, sub.each) for f in spec.facts for sub in _each_fields(f)}
+        self._paths = {f.name for f in spec.facts}
+        self._engine: Engine | None = None
+        self._lock = threading.Lock()
+
+    def engine(self) -> Engine:
+        # Compiled lazily, once: `govrules lint` and `import govrules` need no engine.
+        with self._lock:
+            if self._engine is None:
+                self._engine = Engine(f"govrules.{self.spec.name}", compile_ruleset(self.spec))
+            return self._engine
+
+    def evaluate(self, facts: Any, calendar: WorkingCalendar | None = None) -> Verdict:
+        typed = validate(self.spec, facts)
+        ctx = Context(calendar or default_calendar())
+        self._derive(typed, ctx)
+        engine_facts = self._engine_facts(typed)
+        asserted: dict[int, list[dict[str, Any]]] = {}
+        order: list[Firing] = []
+
+        def react(firing: Firing) -> list[dict[str, Any]]:
+            _, rule = self._rules[firing.rule]
+            new = [
+                {"type": a.fact, **{k: _resolve(v, firing.matched) for k, v in a.values}}
+                for a in rule.then.asserts
+            ]
+            asserted[len(order)] = new
+            order.append(firing)
+            return new
+
+        firings = self.engine().run(engine_facts, react)
+        return self._verdict(typed, firings, asserted, ctx)
+
+    # ---- before the engine ----------------------------------------------------------------
+
+    def _derive(self, typed: dict[str, Any], ctx: Context) -> None:
+        for d in self.spec.derive:
+            fn = FUNCTIONS[d.function]
+            if d.fact in self._items:
+                for item in _get(typed, self._items[d.fact]) or ():
+                    args = {k: _arg(v, typed, self._paths, d.fact, item) for k, v in d.args}
+                    item[d.field] = fn.func(ctx, **args)
+            elif typed.get(d.fact) is not None:
+                args = {k: _arg(v, typed, self._paths, None, None) for k, v in d.args}
+                typed[d.fact][d.field] = fn.func(ctx, **args)
+
+    def _engine_facts(self, typed: Mapping[str, Any]) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for f in self.spec.facts:
+            value = typed.get(f.name)
+            if f.type.kind == "object" and value is not None:
+                out.append({"type": f.name, **_scalars(value)})
+        for each, path in self._items.items():
+            for i, item in enumerate(_get(typed, path) or ()):
+                out.append({"type": each, "index": i, **_scalars(item)})
+        return out
+
+    # ---- after the engine -----------------------------------------------------------------
+
+    def _verdict(self, typed: Mapping[str, Any], firings: list[Firing],
+                 asserted: Mapping[int, list[dict[str, Any]]], ctx: Context) -> Verdict:
+        spec = self.spec
+        strongest: int | None = None
+        findings: list[tuple[tuple[int, int, int], Finding]] = []
+        seen: set[str] = set()
+        collected: dict[str, list[Any]] = {d.key: [] for d in spec.data if d.collect}
+        trace = []
+        for n, firing in enumerate(firings):
+            index, rule = self._rules[firing.rule]
+            trace.append(TraceStep(rule.id, rule.clause, dict(firing.matched), tuple(asserted.get(n, ()))))
+            if rule.then.outcome is not None:
+                rank = [o.id for o in spec.outcomes].index(rule.then.outcome)
+                strongest = rank if strongest is None else min(strongest, rank)
+            for key, value in rule.then.add:
+                v = _resolve(value, firing.matched)
+                if v not in collected[key]:
+                    collected[key].append(v)
+            if rule.finding:
+                finding = _finding(rule, firing.matched)
+                # The same conclusion reached twice (two chains to one fact) is one finding.
+                key = json.dumps(finding.to_dict(), ensure_ascii=False, sort_keys=True)
+                if key not in seen:
+                    seen.add(key)
+                    findings.append(((_SEVERITY_RANK[rule.severity], index, n), finding))
+        outcome = spec.outcomes[strongest] if strongest is not None else spec.outcome(spec.default_outcome)
+        ordered = tuple(f for _, f in sorted(findings, key=lambda x: x[0]))
+        data: dict[str, Any] = {}
+        for d in spec.data:
+            if d.collect:
+                values = collected[d.key]
+                if d.order:
+                    rank = {v: i for i, v in enumerate(d.order)}
+                    values = sorted(values, key=lambda v: rank.get(v, len(rank)))
+                data[d.key] = values
+            elif d.source:
+                data[d.key] = _get(typed, d.source)
+            else:
+                data[d.key] = {k: _get(typed, p) for k, p in d.shape.items()}
+        if ctx.sources:
+            data["calendar"] = " + ".join(sorted(ctx.sources))
+        return Verdict(
+            ruleset=spec.name, outcome=outcome.id, allowed=outcome.allowed, findings=ordered,
+            clauses=tuple(sorted({f.clause for f in ordered}, key=_clause_sort_key)),
+            data=json.loads(json.dumps(data, ensure_ascii=False)), trace=tuple(trace),
+        )
+
+
+def _finding(rule: RuleSpec, matched: Mapping[str, Any]) -> Finding:
+    return Finding(
+        rule=rule.id, clause=rule.clause, label=_catalogue.clause(rule.clause).label, quote=rule.quote,
+        severity=rule.severity, message=_message(rule.message, matched),
+        data={k: _resolve(v, matched) for k, v in rule.then.data},
+    )
+
+
+def _message(template: str, matched: Mapping[str, Any]) -> str:
+    def fill(m: Any) -> str:
+        fact, _, field = m.group(1).partition(".")
+        return _show(_get(matched.get(fact, {}), field))
+    return _PLACEHOLDER.sub(fill, template)
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list):
+        return "、".join(_show(v) for v in value)
+    return "" if value is None else str(value)
+
+
+def _clause_sort_key(cid: str) -> tuple[Any, ...]:
+    # Document order: 0, 1.1 … 6.2.3, final, A1 …; numeric parts compare as numbers.
+    ids = [c.id for c in _catalogue.clauses()]
+    return (ids.index(cid) if cid in ids else len(ids), cid)
+
+
+def _resolve(value: Any, matched: Mapping[str, Any]) -> Any:
+    if isinstance(value, Ref):
+        return _get(matched.get(value.fact, {}), value.field)
+    if isinstance(value, dict):
+        return {k: _resolve(v, matched) for k, v in value.items()}
+    return value
+
+
+def _get(obj: Any, path: str) -> Any:
+    for part in path.split("."):
+        if not isinstance(obj, Mapping):
+            return None
+        obj = obj.get(part)
+    return obj
+
+
+def _arg(value: Any, typed: Mapping[str, Any], facts: set[str], item_fact: str | None, item: Any) -> Any:
+    """A derive argument naming a fact (or the current item) is read from the facts; else a literal."""
+    if isinstance(value, str):
+        head, _, rest = value.partition(".")
+        if item_fact is not None and head == item_fact:
+            return _get(item, rest) if rest else item
+        if head in facts:
+            return _get(typed, value)
+    return value
+
+
+def _scalars(obj: Mapping[str, Any]) -> dict[str, Any]:
+    """What the engine may match: scalars and nested objects of scalars (lists stay in Python)."""
+    out: dict[str, Any] = {}
+    for k, v in obj.items():
+        if isinstance(v, Mapping):
+            out[k] = _scalars(v)
+        elif not isinstance(v, (list, tuple)) and v is not None:
+            out[k] = v
+    return out
+
+
+def _list_path(spec: RulesetSpec, each: str) -> str:
+    def find(prefix: str, fields: Any) -> str | None:
+        for f in fields:
+            path = f"{prefix}{f.name}"
+            if f.each == each:
+                return path
+            if f.type.kind == "object":
+                found = find(path + ".", f.type.fields)
+                if found:
+                    return found
+        return None
+    found = find("", spec.facts)
+    assert found is not None
+    return found

@@ -1,0 +1,21 @@
+"""'Did you mean' hints for misspelt names."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Iterable
+
+
+def closest(name: str, choices: Iterable[str]) -> str | None:
+    found = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+def did_you_mean(name: str, choices: Iterable[str]) -> str | None:
+    choices = list(choices)
+    best = closest(name, choices)
+    if best:
+        return f"did you mean '{best}'?"
+    if choices and len(choices) <= 12:
+        return "expected one of: " + ", ".join(choices)
+    return None

@@ -1,0 +1,97 @@
+"""Reading YAML files while keeping where every node stood (for file:line:col errors)."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from ._errors import RulesetError
+
+# The round-trip loader never constructs arbitrary Python objects from tags (unknown tags
+# come back as TaggedScalar, which we refuse), and it records line/column for each node.
+_ROUND_TRIP = YAML(typ="rt", pure=True)
+
+
+def load_yaml(path: str | Path, text: str | None = None) -> Any:
+    """Parse a YAML file (or ``text`` attributed to ``path``); syntax errors become RulesetError."""
+    name = str(path)
+    if text is None:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise RulesetError(f"cannot read the file: {exc}", file=name) from None
+    try:
+        data = _ROUND_TRIP.load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        col = mark.column + 1 if mark else None
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise RulesetError(
+            f"not valid YAML: {problem}", file=name, line=line, col=col,
+            text=_line_of(text, line),
+        ) from None
+    except (YAMLError, ValueError, TypeError, RecursionError) as exc:
+        raise RulesetError(f"not valid YAML: {exc}", file=name) from None
+    _refuse_tags(data, name, text)
+    return data
+
+
+def _line_of(text: str, line: int | None) -> str | None:
+    if not line:
+        return None
+    lines = text.splitlines()
+    return lines[line - 1].rstrip() if 0 < line <= len(lines) else None
+
+
+def _refuse_tags(node: Any, name: str, text: str, where: tuple[int, int] | None = None) -> None:
+    if isinstance(node, TaggedScalar) or (
+        isinstance(node, (CommentedMap, CommentedSeq)) and getattr(node.tag, "value", None)
+        and not str(node.tag.value).startswith("tag:yaml.org,2002:")
+    ):
+        line, col = where or (None, None)
+        raise RulesetError(
+            "YAML tags are not allowed in rule files", file=name, line=line, col=col,
+            text=_line_of(text, line),
+        )
+    if isinstance(node, CommentedMap):
+        for key in node:
+            _refuse_tags(node[key], name, text, position(node, key))
+    elif isinstance(node, CommentedSeq):
+        for i, item in enumerate(node):
+            _refuse_tags(item, name, text, position(node, i))
+
+
+def position(node: Any, key: Any = None) -> tuple[int, int] | tuple[None, None]:
+    """1-based (line, col) of ``node[key]`` (or of ``node`` itself), when known."""
+    lc = getattr(node, "lc", None)
+    if lc is None:
+        return (None, None)
+    try:
+        if key is None:
+            return (lc.line + 1, lc.col + 1)
+        if isinstance(node, CommentedMap):
+            line, col = lc.key(key)
+        else:
+            line, col = lc.item(key)
+        return (line + 1, col + 1)
+    except (KeyError, IndexError, TypeError, AttributeError):
+        return (lc.line + 1, lc.col + 1)
+
+
+def plain(node: Any) -> Any:
+    """The same data as built-in dicts, lists and scalars (dates as ISO strings)."""
+    if isinstance(node, dict):
+        return {str(k): plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [plain(v) for v in node]
+    if isinstance(node, (_dt.date, _dt.datetime)):
+        return node.isoformat()
+    if isinstance(node, str):
+        return str(node)
+    return node

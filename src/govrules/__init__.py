@@ -3,7 +3,17 @@
 from ._calendar import WorkingCalendar
 from ._catalogue import Clause, clause, clauses
 from ._errors import CalendarError, GovrulesError, InputError, RulesetError
-from ._facade import check_conference, evaluate
+from ._facade import (
+    check_conference,
+    check_meeting,
+    check_minutes,
+    check_seal,
+    check_signing,
+    check_submission,
+    classify_disclosure,
+    decision_scope,
+    evaluate,
+)
 from ._model import Finding, TraceStep, Verdict
 
 __all__ = [
@@ -17,7 +27,14 @@ __all__ = [
     "Verdict",
     "WorkingCalendar",
     "check_conference",
+    "check_meeting",
+    "check_minutes",
+    "check_seal",
+    "check_signing",
+    "check_submission",
+    "classify_disclosure",
     "clause",
     "clauses",
+    "decision_scope",
     "evaluate",
 ]

@@ -171,3 +171,7 @@ def call(name: str, ctx: Context, args: Mapping[str, Any]) -> Any:
 
 
 __all__ = ["FUNCTIONS", "Context", "call", "derived"]
+
+
+# Area modules register their functions on import; keep this last so `derived` exists first.
+from . import _derive_decision, _derive_documents, _derive_meeting  # noqa: E402,F401

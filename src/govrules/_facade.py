@@ -22,6 +22,44 @@ def _given(**kwargs: Any) -> dict[str, Any]:
     return {k: v for k, v in kwargs.items() if v is not None}
 
 
+def check_signing(document: Any = None, signer: Any = None, division: Any = None, reviews: Any = None,
+                  approval: Any = None, *, calendar: WorkingCalendar | None = None) -> Verdict:
+    """五（二）、五（三）: may this person sign this document?"""
+    return evaluate("signing", _given(document=document, signer=signer, division=division, reviews=reviews,
+                                      approval=approval), calendar=calendar)
+
+
+def check_seal(seal_use: Any = None, *, calendar: WorkingCalendar | None = None) -> Verdict:
+    """五（三）: may the town government's seal be used on this approval?"""
+    return evaluate("seal", _given(seal_use=seal_use), calendar=calendar)
+
+
+def decision_scope(matter: Any = None, division: Any = None, *, calendar: WorkingCalendar | None = None) -> Verdict:
+    """三（一）（二）、四（三）: who decides this matter, which procedures it needs, what is missing."""
+    return evaluate("decision", _given(matter=matter, division=division), calendar=calendar)
+
+
+def check_meeting(meeting: Any = None, division: Any = None, *, calendar: WorkingCalendar | None = None) -> Verdict:
+    """四（三）（四）、附件1: may this mayor's office (or special-topic) meeting convene, and with which items?"""
+    return evaluate("meeting", _given(meeting=meeting, division=division), calendar=calendar)
+
+
+def check_minutes(minutes: Any = None, *, calendar: WorkingCalendar | None = None) -> Verdict:
+    """四（二）、附件1（四）: were the minutes drafted in time, reviewed and approved?"""
+    return evaluate("minutes", _given(minutes=minutes), calendar=calendar)
+
+
+def classify_disclosure(document: Any = None, *, calendar: WorkingCalendar | None = None) -> Verdict:
+    """五（四）: exempt, proactive or on-request disclosure."""
+    return evaluate("disclosure", _given(document=document), calendar=calendar)
+
+
+def check_submission(submission: Any = None, division: Any = None, *,
+                     calendar: WorkingCalendar | None = None) -> Verdict:
+    """五（五）（六）: is this request (请示) or report (报告) in order, and where does it go?"""
+    return evaluate("submission", _given(submission=submission, division=division), calendar=calendar)
+
+
 def check_conference(conference: Any = None, *, calendar: WorkingCalendar | None = None) -> Verdict:
     """四（一）: may this town-wide conference be held?"""
     return evaluate("conference", _given(conference=conference), calendar=calendar)

@@ -1,0 +1,5 @@
+"""Derived-fact functions used by the meeting rule files (registered by name in _derive.FUNCTIONS)."""
+
+from __future__ import annotations
+
+from ._derive import Context, derived  # noqa: F401  (used by the functions defined here)

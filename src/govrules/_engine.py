@@ -1,0 +1,540 @@
+"""The only module that touches durable_rules: one private session per evaluation.
+
+durable_rules 2.0.28 has sharp edges (see docs/engine.md for the full table and the
+tests that pin each one). This module contains them so nothing else has to know:
+
+* a private ``Host`` whose timer loop never starts;
+* definitions are validated up front against the constructs that crash, spin or
+  silently misbehave, and rewritten into the exact shape the engine needs;
+* every fact gets a unique engine identity, is asserted on its own, and every
+  session is deleted in ``finally`` after a sentinel action has run in it;
+* exceptions from ``react`` are carried past the engine's swallow-everything
+  action wrapper and re-raised unchanged.
+"""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+import json
+import threading
+import weakref
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import attrs
+import durable_rules_engine
+from durable import engine as _durable
+
+from govrules._errors import GovrulesError
+
+__all__ = ["Engine", "EngineError", "Firing"]
+
+
+def _unix_now() -> float:
+    # durable.engine._unix_now calls datetime.utcfromtimestamp(0), deprecated in 3.12:
+    # its DeprecationWarning fires inside every action and breaks `-W error` runs.
+    # utcfromtimestamp(0) is the naive datetime(1970, 1, 1), so this returns exactly
+    # the same float. Patching the module global is process-wide, but the value is
+    # identical, so any other durable_rules user in the process sees no change.
+    return (datetime.datetime.now() - datetime.datetime(1970, 1, 1)).total_seconds()
+
+
+_durable._unix_now = _unix_now
+
+
+class EngineError(GovrulesError, RuntimeError):
+    """durable_rules failed or was misused internally: a govrules bug, not bad input."""
+
+
+@attrs.frozen
+class Firing:
+    """One rule firing: the rule's name and, per pattern name, the fact it matched."""
+
+    rule: str
+    matched: Mapping[str, dict]
+
+
+# The engine uses a fact's top-level "id" as its identity (MessageObservedException
+# on a repeat; without "id" it hashes the whole content to 32 bits, #376). So the
+# engine owns "id": we stamp it with a per-session counter and keep the caller's own
+# "id" under _USER_ID, rewriting rule conditions to match. Callers never see either.
+_STAMP = "id"
+_USER_ID = "govrules__user_id"
+_SID = "sid"
+_RESERVED_KEYS = frozenset({_SID, _USER_ID})
+
+_SENTINEL = "govrules__start"
+
+# durable_rules silently skips chained actions when one action runs over 10 s
+# (Closure._has_completed). We refuse a react slower than this, with margin.
+_REACT_TIME_LIMIT = 9.0
+
+_ORDERING = frozenset({"$lt", "$lte", "$gt", "$gte"})
+_EQUALITY = frozenset({"$eq", "$neq"})
+_EXISTENCE = frozenset({"$ex", "$nex"})
+_MATCHING = frozenset({"$mt", "$imt"})
+_ITEMS = frozenset({"$iall", "$iany"})
+_BOOLEAN = frozenset({"$and", "$or"})
+_ARITHMETIC = frozenset({"$add", "$sub", "$mul", "$div"})
+_SUPPORTED = sorted(_ORDERING | _EQUALITY | _EXISTENCE | _MATCHING | _ITEMS | _BOOLEAN)
+_SCALARS = (str, int, float, bool, type(None))
+
+
+class _NullHost(_durable.Host):
+    """A Host without the background timer loop; actions resolve through a table.
+
+    The stock Host starts threading.Timer loops that never stop and that run other
+    sessions' pending actions mid-call (wrong answers, segfaults under threads).
+    We need neither timers nor async actions, so the loop is simply never started.
+    """
+
+    def __init__(self, actions: Mapping[str, Callable[[Any], None]]) -> None:
+        self._actions_by_name = dict(actions)
+        super().__init__()
+
+    def _run(self) -> None:
+        return None
+
+    def get_action(self, action_name: str) -> Callable[[Any], None]:
+        return self._actions_by_name[action_name]
+
+
+@attrs.define
+class _Run:
+    """Everything one run() needs while the engine calls back into Python."""
+
+    react: Callable[[Firing], Sequence[Mapping]] | None
+    sid: str
+    stamps: Any = attrs.field(factory=itertools.count)
+    firings: list[Firing] = attrs.field(factory=list)
+    error: BaseException | None = None
+
+
+class _Slot:
+    """Holds the current run; actions reach it without referencing the Engine.
+
+    Keeping the Engine out of the action closures means an unreferenced Engine is
+    freed (and its ruleset released by the finalizer) without waiting for the GC.
+    """
+
+    __slots__ = ("run", "ruleset")
+
+    def __init__(self) -> None:
+        self.run: _Run | None = None
+        self.ruleset: Any = None
+
+
+def _delete_ruleset(handle: int) -> None:
+    try:
+        durable_rules_engine.delete_ruleset(handle)
+    except Exception:  # noqa: BLE001 - freeing must never raise from a finalizer
+        pass
+
+
+class Engine:
+    """A compiled durable_rules ruleset that evaluates facts in private sessions."""
+
+    def __init__(self, name: str, definition: Mapping[str, dict]) -> None:
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"engine name: expected a non-empty string, got {name!r}")
+        rules = _compile(definition)
+        self._name = name
+        self._lock = threading.Lock()
+        self._owner: int | None = None
+        self._sessions = itertools.count()
+        self._slot = _Slot()
+        actions = {rule: _make_action(self._slot, rule) for rule in rules}
+        actions[_SENTINEL] = _sentinel_action
+        host = _NullHost(actions)
+        try:
+            host.register_rulesets({name: rules})
+        except Exception as exc:
+            # The definition passed our checks, so a rejection here is our bug.
+            raise EngineError(f"durable_rules rejected the checked definition of {name!r}: {exc}") from exc
+        ruleset = host.get_ruleset(name)
+        self._slot.ruleset = ruleset
+        self._host = host
+        self._finalizer = weakref.finalize(self, _delete_ruleset, ruleset._handle)
+        # At interpreter exit the process frees everything anyway; calling into the
+        # C extension during shutdown only risks a crash.
+        self._finalizer.atexit = False
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    def run(
+        self,
+        facts: Sequence[Mapping],
+        react: Callable[[Firing], Sequence[Mapping]] | None = None,
+    ) -> list[Firing]:
+        """Evaluate ``facts`` in a fresh session; return every firing in firing order.
+
+        Each firing is passed to ``react``; the facts it returns are asserted into the
+        same session and may fire further rules. ``react`` must return quickly (see
+        docs/engine.md). An exception from ``react`` propagates unchanged.
+        """
+        if isinstance(facts, (str, bytes, Mapping)) or not isinstance(facts, Sequence):
+            raise ValueError(f"facts: expected a sequence of fact objects, got {type(facts).__name__}")
+        prepared = [_prepare(fact, f"facts[{index}]") for index, fact in enumerate(facts)]
+        self._enter("run()")
+        try:
+            if not self._finalizer.alive:
+                raise EngineError(f"engine {self._name!r} is closed; run() needs an open engine")
+            return self._run_locked(prepared, react)
+        finally:
+            self._leave()
+
+    def close(self) -> None:
+        """Free the engine's ruleset in durable_rules. Safe to call more than once."""
+        self._enter("close()")
+        try:
+            # finalize runs its callback at most once: a second delete_ruleset could
+            # free a handle the extension has since reused for another ruleset.
+            self._finalizer()
+        finally:
+            self._leave()
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = "open" if self._finalizer.alive else "closed"
+        return f"<Engine {self._name!r} {state}>"
+
+    def _enter(self, what: str) -> None:
+        # The lock is not re-entrant on purpose: a react that calls back into its own
+        # engine would interleave two sessions (or free the ruleset mid-run).
+        if self._owner == threading.get_ident():
+            raise EngineError(f"{what} called from inside a react of engine {self._name!r}")
+        self._lock.acquire()
+        self._owner = threading.get_ident()
+
+    def _leave(self) -> None:
+        self._owner = None
+        self._lock.release()
+
+    def _run_locked(self, prepared: list[dict], react: Callable | None) -> list[Firing]:
+        ruleset = self._slot.ruleset
+        current = _Run(react=react, sid=f"s{next(self._sessions)}")
+        self._slot.run = current
+        try:
+            # The sentinel action must run before anything else: delete_state on a
+            # session where no action ever ran frees uninitialised pointers.
+            _assert(ruleset, current, {"type": _SENTINEL}, "the start fact")
+            for index, fact in enumerate(prepared):
+                _assert(ruleset, current, fact, f"facts[{index}]")
+                if current.error is not None:
+                    break
+            if current.error is not None:
+                raise current.error
+            return current.firings
+        finally:
+            self._slot.run = None
+            try:
+                ruleset.delete_state(current.sid)
+            except Exception:  # noqa: BLE001 - the session may not exist if the first assert failed
+                pass
+
+
+def _sentinel_action(c: Any) -> None:
+    return None
+
+
+def _make_action(slot: _Slot, rule: str) -> Callable[[Any], None]:
+    # Exactly one parameter: durable_rules treats a two-argument action as async.
+    def action(c: Any) -> None:
+        current = slot.run
+        if current is None or current.error is not None:
+            return
+        started = _unix_now()
+        try:
+            firing = Firing(rule=rule, matched=_matched(c._m))
+            current.firings.append(firing)
+            if current.react is None:
+                return
+            produced = current.react(firing)
+            elapsed = _unix_now() - started
+            if elapsed > _REACT_TIME_LIMIT:
+                raise EngineError(
+                    f"react for rule {rule!r} took {elapsed:.1f} s; durable_rules silently "
+                    f"drops chained actions after 10 s, so react must stay under {_REACT_TIME_LIMIT:.0f} s"
+                )
+            if produced is None:
+                return
+            if isinstance(produced, (str, bytes, Mapping)) or not isinstance(produced, Sequence):
+                raise ValueError(
+                    f"react for rule {rule!r}: expected a sequence of facts, got {type(produced).__name__}"
+                )
+            for index, fact in enumerate(produced):
+                where = f"react({rule!r})[{index}]"
+                _assert_in_action(slot.ruleset, current, _prepare(fact, where), where)
+        except BaseException as exc:  # noqa: BLE001 - the engine would swallow it; we carry it out
+            current.error = exc
+
+    return action
+
+
+def _matched(message: Mapping[str, dict]) -> dict[str, dict]:
+    result = {}
+    for pattern, fact in message.items():
+        clean = {key: value for key, value in fact.items() if key not in (_SID, _STAMP, _USER_ID)}
+        if _USER_ID in fact:
+            clean["id"] = fact[_USER_ID]
+        result[pattern] = clean
+    return result
+
+
+def _stamp(current: _Run, fact: dict) -> dict:
+    stamped = dict(fact)
+    stamped[_STAMP] = str(next(current.stamps))
+    stamped[_SID] = current.sid
+    return stamped
+
+
+def _assert(ruleset: Any, current: _Run, fact: dict, where: str) -> None:
+    """Assert one fact from outside any action and run the actions it enables."""
+    stamped = _stamp(current, fact)
+    try:
+        handle = ruleset.assert_fact(stamped)
+    except _durable.MessageNotHandledException:
+        return  # no rule cares about this fact: not an error
+    except _durable.MessageObservedException as exc:
+        raise EngineError(f"{where} (type {fact['type']!r}): engine saw a duplicate fact identity") from exc
+    except Exception as exc:
+        raise EngineError(f"{where} (type {fact['type']!r}): durable_rules rejected the fact: {exc}") from exc
+
+    outcome: list[Any] = [None, None]
+
+    def complete(error: Any, state: Any) -> None:
+        outcome[0] = error
+        outcome[1] = state
+
+    ruleset.do_actions(handle, complete)
+    if current.error is not None:
+        return
+    error, state = outcome
+    if error:
+        raise EngineError(f"{where} (type {fact['type']!r}): durable_rules failed running actions: {error}")
+    if isinstance(state, Mapping) and state.get("exception"):
+        raise EngineError(
+            f"{where} (type {fact['type']!r}): an action failed inside durable_rules: {state['exception']}"
+        )
+
+
+def _assert_in_action(ruleset: Any, current: _Run, fact: dict, where: str) -> None:
+    """Assert a reacted fact; the engine queues the actions it enables itself."""
+    stamped = _stamp(current, fact)
+    try:
+        ruleset.assert_fact(stamped)
+    except _durable.MessageNotHandledException:
+        return
+    except _durable.MessageObservedException as exc:
+        raise EngineError(f"{where} (type {fact['type']!r}): engine saw a duplicate fact identity") from exc
+    except Exception as exc:
+        raise EngineError(f"{where} (type {fact['type']!r}): durable_rules rejected the fact: {exc}") from exc
+
+
+def _prepare(fact: Any, where: str) -> dict:
+    """Check one fact and return a private JSON-native copy with "id" moved aside."""
+    if not isinstance(fact, Mapping):
+        raise ValueError(f"{where}: expected a fact object (mapping), got {type(fact).__name__}")
+    kind = fact.get("type")
+    if not isinstance(kind, str) or not kind:
+        raise ValueError(f"{where}: a fact needs a non-empty str 'type', got {kind!r}")
+    if kind == _SENTINEL:
+        raise ValueError(f"{where}: fact type {kind!r} is reserved by govrules' engine")
+    for key in fact:
+        if not isinstance(key, str):
+            raise ValueError(f"{where} (type {kind!r}): keys must be strings, got {key!r}")
+        if key in _RESERVED_KEYS:
+            raise ValueError(f"{where} (type {kind!r}): key {key!r} is reserved by govrules' engine")
+    try:
+        text = json.dumps(dict(fact), ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{where} (type {kind!r}): not JSON-native ({exc}); pass dates as ISO strings") from exc
+    copy = json.loads(text)
+    if "id" in copy:
+        copy[_USER_ID] = copy.pop("id")
+    return copy
+
+
+# --- definition checking -------------------------------------------------------------
+
+
+def _compile(definition: Mapping[str, dict]) -> dict[str, dict]:
+    """Validate ``definition`` and return the engine-ready copy (with "run" set)."""
+    if not isinstance(definition, Mapping) or not definition:
+        raise ValueError(f"definition: expected a non-empty mapping of rules, got {definition!r}")
+    rules: dict[str, dict] = {}
+    for name, rule in definition.items():
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"definition: rule names must be non-empty strings, got {name!r}")
+        if name == _SENTINEL:
+            raise ValueError(f"rule {name!r}: this name is reserved by govrules' engine")
+        rules[name] = _compile_rule(name, rule)
+    # Insertion order is kept, so the sentinel is registered last; it only ever
+    # matches the start fact, which no user pattern can match (type is required).
+    rules[_SENTINEL] = {"all": [{"m": {"type": _SENTINEL}}], "run": _SENTINEL}
+    return rules
+
+
+def _compile_rule(name: str, rule: Any) -> dict:
+    def fail(detail: str) -> ValueError:
+        return ValueError(f"rule {name!r}: {detail}")
+
+    if not isinstance(rule, Mapping):
+        raise fail(f"expected a rule object, got {type(rule).__name__}")
+    if "any" in rule:
+        raise fail("'any' is not supported: durable_rules fires it once per matching subset (a, b, a+b); write one rule per alternative")
+    unknown = sorted(set(rule) - {"all", "pri", "run"})
+    if unknown:
+        raise fail(f"unsupported key(s) {unknown}; a rule has 'all' and optionally 'pri'")
+    patterns = rule.get("all")
+    if not isinstance(patterns, list) or not patterns:
+        raise fail(f"'all' must be a non-empty list of {{pattern: condition}}, got {patterns!r}")
+    compiled: dict[str, Any] = {"all": []}
+    if "pri" in rule:
+        if isinstance(rule["pri"], bool) or not isinstance(rule["pri"], int):
+            raise fail(f"'pri' must be an integer, got {rule['pri']!r}")
+        compiled["pri"] = rule["pri"]
+    seen: list[str] = []
+    for entry in patterns:
+        if not isinstance(entry, Mapping) or len(entry) != 1:
+            raise fail(f"each 'all' entry must be a one-key {{pattern: condition}}, got {entry!r}")
+        ((pattern, condition),) = entry.items()
+        if not isinstance(pattern, str) or not pattern:
+            raise fail(f"pattern names must be non-empty strings, got {pattern!r}")
+        if pattern.endswith("$not"):
+            raise fail(f"pattern {pattern!r}: '$not' is not supported: it is decided as facts arrive, so it can fire before a later fact lands; assert an explicit derived fact instead")
+        if "$" in pattern:
+            raise fail(f"pattern {pattern!r}: nested '$any'/'$all'/'$not' patterns are not supported")
+        if pattern in seen:
+            raise fail(f"pattern name {pattern!r} is used twice")
+        checker = _ConditionChecker(name, pattern, tuple(seen))
+        new_condition = checker.condition(condition)
+        if _type_of(new_condition) is None:
+            raise fail(
+                f"pattern {pattern!r}: the condition must test equality on 'type' at its top level "
+                f"(or inside a top-level '$and'); without it '$nex' matches the engine's own state and spins"
+            )
+        if _type_of(new_condition) == _SENTINEL:
+            raise fail(f"pattern {pattern!r}: type {_SENTINEL!r} is reserved by govrules' engine")
+        compiled["all"].append({pattern: new_condition})
+        seen.append(pattern)
+    compiled["run"] = name
+    return compiled
+
+
+def _type_of(condition: Mapping) -> str | None:
+    ((key, value),) = condition.items()
+    if key == "type" and isinstance(value, str):
+        return value
+    if key == "$and":
+        for member in value:
+            ((inner_key, inner_value),) = member.items()
+            if inner_key == "type" and isinstance(inner_value, str):
+                return inner_value
+    return None
+
+
+def _field(name: Any) -> str:
+    # The caller's top-level "id" lives under _USER_ID inside the engine.
+    if name == "id":
+        return _USER_ID
+    if isinstance(name, str) and name.startswith("id."):
+        return _USER_ID + name[2:]
+    return name
+
+
+@attrs.frozen
+class _ConditionChecker:
+    rule: str
+    pattern: str
+    earlier: tuple[str, ...]
+
+    def fail(self, detail: str) -> ValueError:
+        return ValueError(f"rule {self.rule!r}, pattern {self.pattern!r}: {detail}")
+
+    def condition(self, condition: Any) -> dict:
+        if not isinstance(condition, Mapping) or len(condition) != 1:
+            # durable_rules reads only the first key of a multi-key object and
+            # silently ignores the rest, so {"type": "a", "v": 1} would match v=2.
+            raise self.fail(f"a condition must be a one-key object (combine tests with '$and'), got {condition!r}")
+        ((key, value),) = condition.items()
+        if not isinstance(key, str) or not key:
+            raise self.fail(f"condition keys must be non-empty strings, got {key!r}")
+        if key in _BOOLEAN:
+            if not isinstance(value, list) or not value:
+                raise self.fail(f"'{key}' needs a non-empty list of conditions, got {value!r}")
+            return {key: [self.condition(member) for member in value]}
+        if key.startswith("$"):
+            field, operand = self._operand_of(key, value)
+            if key in _EXISTENCE:
+                return {key: {_field(field): 1}}
+            if key in _ORDERING:
+                if isinstance(operand, Mapping):
+                    raise self.fail(
+                        f"'{key}' on {field!r} compares against another fact or an expression; "
+                        f"durable_rules segfaults on these (upstream #381). Compute the comparison "
+                        f"into a derived fact before asserting"
+                    )
+                return {key: {_field(field): self._scalar(key, field, operand)}}
+            if key in _EQUALITY:
+                return {key: {_field(field): self._rvalue(key, field, operand)}}
+            if key in _MATCHING:
+                if not isinstance(operand, str):
+                    raise self.fail(f"'{key}' on {field!r} needs a pattern string, got {operand!r}")
+                return {key: {_field(field): operand}}
+            if key in _ITEMS:
+                # The inner condition tests array items through the "$i" pseudo-field;
+                # it is passed through as written.
+                return {key: {_field(field): operand}}
+            raise self.fail(f"operator {key!r} is not supported by durable_rules 2.0.28; supported: {', '.join(_SUPPORTED)}")
+        return {_field(key): self._rvalue("equality", key, value)}
+
+    def _operand_of(self, op: str, value: Any) -> tuple[str, Any]:
+        if not isinstance(value, Mapping) or len(value) != 1:
+            raise self.fail(f"'{op}' needs a one-key {{field: value}} object, got {value!r}")
+        ((field, operand),) = value.items()
+        if not isinstance(field, str) or not field or field.startswith("$") and field != "$i":
+            raise self.fail(f"'{op}' needs a field name, got {field!r}")
+        return field, operand
+
+    def _scalar(self, op: str, field: str, operand: Any) -> Any:
+        if not isinstance(operand, _SCALARS):
+            raise self.fail(f"'{op}' on {field!r}: expected a string, number, boolean or null, got {operand!r}")
+        return operand
+
+    def _rvalue(self, op: str, field: str, operand: Any) -> Any:
+        if isinstance(operand, list):
+            raise self.fail(f"{op} on {field!r}: list literals are not supported by durable_rules, got {operand!r}")
+        if isinstance(operand, Mapping):
+            return self._reference(op, field, operand)
+        return self._scalar(op, field, operand)
+
+    def _reference(self, op: str, field: str, operand: Mapping) -> dict:
+        if len(operand) != 1:
+            raise self.fail(f"{op} on {field!r}: a reference is a one-key {{pattern: field}}, got {operand!r}")
+        ((source, target),) = operand.items()
+        if source in _ARITHMETIC:
+            if not isinstance(target, Mapping) or set(target) != {"$l", "$r"}:
+                raise self.fail(f"{op} on {field!r}: '{source}' needs {{'$l': ..., '$r': ...}}, got {target!r}")
+            return {source: {side: self._arith(op, field, target[side]) for side in ("$l", "$r")}}
+        if source not in self.earlier:
+            raise self.fail(
+                f"{op} on {field!r} refers to pattern {source!r}, which is not an earlier pattern "
+                f"of this rule (earlier: {list(self.earlier)})"
+            )
+        if not isinstance(target, str) or not target:
+            raise self.fail(f"{op} on {field!r}: reference {operand!r} must name a field")
+        return {source: _field(target)}
+
+    def _arith(self, op: str, field: str, side: Any) -> Any:
+        if isinstance(side, Mapping):
+            return self._reference(op, field, side)
+        return self._scalar(op, field, side)

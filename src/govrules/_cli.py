@@ -1,0 +1,183 @@
+"""The `govrules` command: check facts, show a clause, lint rule files."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any, Sequence
+
+import click
+
+from . import _catalogue
+from ._calendar import WorkingCalendar
+from ._errors import CalendarError, GovrulesError, InputError, RulesetError
+from ._model import Verdict
+
+SEVERITY_ZH = {"violation": "违规", "requirement": "要求", "warning": "提醒", "info": "说明"}
+EXIT_ALLOWED, EXIT_NOT_ALLOWED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class _Fail(click.ClickException):
+    exit_code = EXIT_BAD_INPUT
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"govrules: {self.message}", err=True)
+
+
+def read_facts(path: str) -> Any:
+    """Facts from a .json or .yaml file; every problem is a clear error naming the file."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(str(p), f"a readable UTF-8 file ({exc.__class__.__name__})") from None
+    if p.suffix.lower() == ".json":
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(str(p), f"valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    from ._yaml import load_yaml, plain
+    try:
+        return plain(load_yaml(p, text))
+    except RulesetError as exc:
+        raise InputError(str(p), f"valid YAML ({exc.message}, line {exc.line})") from None
+
+
+def calendar_option(func: Any) -> Any:
+    return click.option(
+        "--calendar", "calendars", multiple=True, type=click.Path(dir_okay=False),
+        help="A year file (the State Council's notice as data) for a year chinese_calendar lacks; repeatable.",
+    )(func)
+
+
+def make_calendar(paths: Sequence[str]) -> WorkingCalendar | None:
+    return WorkingCalendar.from_files(*paths) if paths else None
+
+
+def render(verdict: Verdict, title: str = "") -> str:
+    """A verdict as a clerk reads it: outcome, then each finding with its clause's words."""
+    from ._rulesets import runner
+
+    spec = runner(verdict.ruleset).spec
+    outcome = spec.outcome(verdict.outcome)
+    lines = [f"规则集 {verdict.ruleset}：{title or spec.title}",
+             f"结论：{outcome.label}（{verdict.outcome}）—— {'可以办理' if verdict.allowed else '不可办理'}",
+             "依据：" + "、".join(_catalogue.clause(c).label for c in verdict.clauses), ""]
+    for f in verdict.findings:
+        lines.append(f"[{SEVERITY_ZH.get(f.severity, f.severity)}] {f.label}  {f.rule}")
+        lines.append(f"    原文：「{f.quote}」")
+        lines.append(f"    {f.message}")
+        if f.data:
+            lines.append("    " + json.dumps(f.data, ensure_ascii=False, sort_keys=True))
+    if verdict.data:
+        lines.append("")
+        lines.append("数据：")
+        for k, v in verdict.data.items():
+            lines.append(f"  {k}: {json.dumps(v, ensure_ascii=False, sort_keys=True)}")
+    return "\n".join(lines)
+
+
+def render_trace(verdict: Verdict) -> str:
+    lines = ["推理链（按触发顺序）："]
+    for i, step in enumerate(verdict.trace, 1):
+        lines.append(f"  {i}. {step.rule}  [{_catalogue.clause(step.clause).label}]")
+        for name, fact in step.matched.items():
+            shown = {k: v for k, v in fact.items() if k != "type"}
+            lines.append(f"       匹配 {name}: {json.dumps(shown, ensure_ascii=False, sort_keys=True)}")
+        for fact in step.asserted:
+            lines.append(f"       推出 {json.dumps(fact, ensure_ascii=False, sort_keys=True)}")
+    return "\n".join(lines)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="govrules")
+def cli() -> None:
+    """《颛桥镇人民政府工作规则（暂行）》 as executable rules: verdicts that cite their clauses."""
+
+
+@cli.command()
+@click.argument("ruleset")
+@click.argument("facts", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON (the contract's shape).")
+@click.option("--trace", is_flag=True, help="Also print the chain of fired rules and the facts each matched.")
+@calendar_option
+def check(ruleset: str, facts: str, as_json: bool, trace: bool, calendars: Sequence[str]) -> None:
+    """Evaluate FACTS (.json or .yaml) with RULESET; exit 0 allowed, 1 not allowed, 2 bad input."""
+    from ._facade import evaluate
+
+    try:
+        verdict = evaluate(ruleset, read_facts(facts), calendar=make_calendar(calendars))
+    except (InputError, CalendarError, RulesetError) as exc:
+        raise _Fail(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(verdict.to_dict(), ensure_ascii=False, sort_keys=True, indent=2))
+    else:
+        click.echo(render(verdict))
+        if trace:
+            click.echo("")
+            click.echo(render_trace(verdict))
+    sys.exit(EXIT_ALLOWED if verdict.allowed else EXIT_NOT_ALLOWED)
+
+
+@cli.command()
+@click.argument("clause_id")
+@click.option("--json", "as_json", is_flag=True, help="Print the clause as JSON.")
+def clause(clause_id: str, as_json: bool) -> None:
+    """Show one clause of the regulation: label, words, whether a rule can decide it."""
+    try:
+        c = _catalogue.clause(clause_id)
+    except InputError as exc:
+        raise _Fail(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(c.to_dict(), ensure_ascii=False, sort_keys=True, indent=2))
+        return
+    click.echo(f"{c.id}  {c.label}")
+    click.echo(c.text)
+    click.echo("可由规则判定" if c.computable else f"不可由规则判定：{c.reason}")
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+def lint(paths: Sequence[str]) -> None:
+    """Load-time checks over rule files (default: the shipped rulesets); exit 1 on any problem."""
+    from ._cases import load_cases
+    from ._load import TYPES_FILE
+    from ._rulesets import load_file, ruleset_dir
+
+    files: list[Path] = []
+    for p in [Path(x) for x in paths] or [ruleset_dir()]:
+        if p.is_dir():
+            files.extend(sorted(p.glob("*.yaml")))
+        else:
+            files.append(p)
+    problems = 0
+    for f in files:
+        if f.name == TYPES_FILE:
+            continue
+        try:
+            if f.name.endswith(".cases.yaml"):
+                n = len(load_cases(f))
+                click.echo(f"ok  {f}  ({n} cases)")
+            else:
+                spec = load_file(f)
+                click.echo(f"ok  {f}  ({len(spec.rules)} rules)")
+        except GovrulesError as exc:
+            problems += 1
+            click.echo(str(exc), err=True)
+    if problems:
+        click.echo(f"{problems} file(s) with problems", err=True)
+        sys.exit(1)
+
+
+@cli.command("rulesets")
+def list_rulesets() -> None:
+    """List the shipped rulesets with their titles."""
+    from ._rulesets import available, runner
+
+    for name in available():
+        click.echo(f"{name:12} {runner(name).spec.title}")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    cli.main(args=list(argv) if argv is not None else None, prog_name="govrules")

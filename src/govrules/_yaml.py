@@ -14,7 +14,8 @@ from ._errors import RulesetError
 
 # The round-trip loader never constructs arbitrary Python objects from tags (unknown tags
 # come back as TaggedScalar, which we refuse), and it records line/column for each node.
-_ROUND_TRIP = YAML(typ="rt", pure=True)
+# A YAML instance is not thread-safe, so each load makes its own.
+_PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 
 
 def load_yaml(path: str | Path, text: str | None = None) -> Any:
@@ -26,7 +27,7 @@ def load_yaml(path: str | Path, text: str | None = None) -> Any:
         except (OSError, UnicodeDecodeError) as exc:
             raise RulesetError(f"cannot read the file: {exc}", file=name) from None
     try:
-        data = _ROUND_TRIP.load(text)
+        data = YAML(typ="rt", pure=True).load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -50,9 +51,9 @@ def _line_of(text: str, line: int | None) -> str | None:
 
 
 def _refuse_tags(node: Any, name: str, text: str, where: tuple[int, int] | None = None) -> None:
+    tag = getattr(getattr(node, "tag", None), "value", None)
     if isinstance(node, TaggedScalar) or (
-        isinstance(node, (CommentedMap, CommentedSeq)) and getattr(node.tag, "value", None)
-        and not str(node.tag.value).startswith("tag:yaml.org,2002:")
+        isinstance(node, (CommentedMap, CommentedSeq)) and tag and tag not in _PLAIN_TAGS
     ):
         line, col = where or (None, None)
         raise RulesetError(

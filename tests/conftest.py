@@ -1,0 +1,26 @@
+"""Shared helpers for the foundation tests."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+RULESETS = ROOT / "rulesets"
+
+
+@pytest.fixture
+def broken_ruleset(tmp_path: Path):
+    """Write a copy of conference.yaml with one textual change, next to the shared types."""
+
+    def make(old: str, new: str, name: str = "conference") -> Path:
+        text = (RULESETS / "conference.yaml").read_text(encoding="utf-8")
+        assert old in text, f"test setup: {old!r} not in conference.yaml"
+        shutil.copy(RULESETS / "types.yaml", tmp_path / "types.yaml")
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+        return path
+
+    return make

@@ -1,0 +1,85 @@
+"""The govrules command as a clerk and a CI job use it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from govrules._cli import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = str(ROOT / "examples" / "conference-overall-work.json")
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, list(args))
+
+
+def test_check_prints_clause_words_and_exits_1_when_denied():
+    """check prints the outcome, the label 四（一） and the clause's own words; exit 1 = not allowed."""
+    r = run("check", "conference", EXAMPLE)
+    assert r.exit_code == 1, r.output
+    assert "不得召开" in r.output and "四（一）" in r.output
+    assert "「涉及全局性工作的须经镇党委书记同意」" in r.output
+
+
+def test_check_json_has_the_contract_shape():
+    """--json prints the contract's verdict shape."""
+    r = run("check", "conference", EXAMPLE, "--json")
+    d = json.loads(r.output)
+    assert d["outcome"] == "denied" and d["clauses"] == ["4.1"]
+    assert set(d) == {"ruleset", "outcome", "allowed", "findings", "clauses", "data", "trace"}
+
+
+def test_check_exit_0_when_allowed(tmp_path):
+    """An allowed verdict exits 0."""
+    f = tmp_path / "ok.yaml"
+    f.write_text("conference: {town_wide: true, mayor_approved: true}\n", encoding="utf-8")
+    assert run("check", "conference", str(f)).exit_code == 0
+
+
+def test_check_bad_input_exits_2_naming_the_field(tmp_path):
+    """Bad facts exit 2 with the field path on stderr."""
+    f = tmp_path / "bad.json"
+    f.write_text('{"conference": {"town_wide": "yes"}}', encoding="utf-8")
+    r = run("check", "conference", str(f))
+    assert r.exit_code == 2 and "conference.town_wide" in r.output
+
+
+def test_check_unreadable_json_exits_2(tmp_path):
+    """Malformed JSON exits 2 with its line and column."""
+    f = tmp_path / "bad.json"
+    f.write_text('{"conference": ', encoding="utf-8")
+    r = run("check", "conference", str(f))
+    assert r.exit_code == 2 and "valid JSON" in r.output
+
+
+def test_check_trace_shows_the_chain():
+    """--trace prints the fired rules in order with what they asserted."""
+    r = run("check", "conference", EXAMPLE, "--trace")
+    assert "推理链" in r.output and "推出" in r.output
+
+
+def test_clause_shows_words_and_unknown_exits_2():
+    """clause prints the words; an unknown id exits 2 with a suggestion."""
+    r = run("clause", "5.2.1")
+    assert r.exit_code == 0 and "以镇政府名义行文的" in r.output
+    r = run("clause", "5.2.9")
+    assert r.exit_code == 2 and "did you mean" in r.output
+
+
+def test_lint_passes_on_shipped_rulesets():
+    """lint over the shipped rule files finds nothing."""
+    r = run("lint")
+    assert r.exit_code == 0, r.output
+    assert "conference.yaml" in r.output
+
+
+def test_lint_reports_typo_with_file_line_and_suggestion(broken_ruleset):
+    """lint on a file with a typo'd fact name exits 1 with file:line and a suggestion."""
+    path = broken_ruleset("conference: {mayor_approved: false}", "conference: {mayor_aproved: false}")
+    r = run("lint", str(path))
+    assert r.exit_code == 1
+    assert f"{path}:" in r.output and "did you mean 'mayor_approved'?" in r.output

@@ -1,0 +1,120 @@
+"""Rule files fail at load time, at file:line:col, with a suggestion (rule-engine style)."""
+
+from __future__ import annotations
+
+import pytest
+
+import govrules
+from govrules._rulesets import load_file
+
+
+def error_for(path) -> govrules.RulesetError:
+    with pytest.raises(govrules.RulesetError) as e:
+        load_file(path)
+    return e.value
+
+
+def test_unknown_field_names_line_and_suggests(broken_ruleset):
+    """A misspelt field in a condition is reported at its line with 'did you mean'."""
+    path = broken_ruleset("conference: {mayor_approved: false}", "conference: {mayor_aproved: false}")
+    err = error_for(path)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert "mayor_aproved" in lines[err.line - 1]
+    assert str(err).startswith(f"{path}:{err.line}:")
+    assert "did you mean 'mayor_approved'?" in str(err)
+
+
+def test_unknown_fact_suggests(broken_ruleset):
+    """A misspelt fact name in 'when' is a RulesetError suggesting the declared fact."""
+    err = error_for(broken_ruleset("consent_required: {by: mayor}\n      conference",
+                                   "consent_requird: {by: mayor}\n      conference"))
+    assert "unknown fact 'consent_requird'" in str(err) and "consent_required" in err.hint
+
+
+def test_unknown_clause_id(broken_ruleset):
+    """A clause id missing from the catalogue is refused."""
+    err = error_for(broken_ruleset('clause: "4.1"', 'clause: "4.9"'))
+    assert "unknown clause id '4.9'" in str(err) and err.line is not None
+
+
+def test_clause_written_as_a_number_is_refused(broken_ruleset):
+    """clause: 4.1 (a YAML number) must be quoted, so 4.10 can never read as 4.1."""
+    err = error_for(broken_ruleset('clause: "4.1"', "clause: 4.1"))
+    assert "quoted string" in str(err)
+
+
+def test_quote_not_verbatim(broken_ruleset):
+    """A quote that is not the clause's own words is refused."""
+    err = error_for(broken_ruleset("quote: 召开全镇性大会必须经镇长同意", "quote: 召开全镇性大会须经镇长批准"))
+    assert "not verbatim in clause 4.1" in str(err)
+
+
+def test_duplicate_rule_id(broken_ruleset):
+    """Two rules with one id are refused, naming the first."""
+    err = error_for(broken_ruleset("id: conference.mayor-consent-missing", "id: conference.town-wide-needs-mayor"))
+    assert "duplicate rule id" in str(err)
+
+
+def test_unknown_severity(broken_ruleset):
+    """A severity outside violation/requirement/warning/info is refused with a suggestion."""
+    err = error_for(broken_ruleset("severity: violation", "severity: violaton"))
+    assert "did you mean 'violation'?" in str(err)
+
+
+def test_unknown_outcome(broken_ruleset):
+    """A rule setting an undeclared outcome is refused."""
+    err = error_for(broken_ruleset("outcome: denied", "outcome: deny"))
+    assert "unknown outcome 'deny'" in str(err) and "denied" in err.hint
+
+
+def test_undeclared_inferred_fact(broken_ruleset):
+    """Asserting a fact not declared under 'inferred' is refused."""
+    err = error_for(broken_ruleset("assert: {consent_required: {by: mayor}}", "assert: {consent_needed: {by: mayor}}"))
+    assert "'consent_needed' is not declared under 'inferred'" in str(err)
+
+
+def test_unknown_derive_function(broken_ruleset):
+    """A derived field calling an unknown function is refused with a suggestion."""
+    err = error_for(broken_ruleset(
+        "inferred:",
+        "derive:\n  conference.n:\n    function: lookup_al\n    args: {keys: conference.title, mapping: conference}\n"
+        "inferred:"))
+    assert "unknown function 'lookup_al'" in str(err) and "lookup_all" in err.hint
+
+
+def test_enum_value_written_in_chinese_suggests_code(broken_ruleset):
+    """Rule files use codes; a Chinese term gets the code as a hint."""
+    err = error_for(broken_ruleset("consent_required: {by: mayor}\n      conference",
+                                   "consent_required: {by: 镇长}\n      conference"))
+    assert "write the code 'mayor'" in str(err)
+
+
+def test_ordering_comparison_between_facts_is_refused(broken_ruleset):
+    """Cross-fact > / < (which crashes the engine) is refused at load time."""
+    err = error_for(broken_ruleset("conference: {mayor_approved: false}",
+                                   "conference: {mayor_approved: {at_least: consent_required.by}}"))
+    assert "only equality may compare two facts" in str(err)
+
+
+def test_yaml_syntax_error_has_position(broken_ruleset):
+    """Broken YAML is a RulesetError with line and column."""
+    err = error_for(broken_ruleset("rules:", "rules: [unclosed"))
+    assert err.line is not None and "not valid YAML" in str(err)
+
+
+def test_python_tags_are_refused(broken_ruleset):
+    """A YAML tag that would construct a Python object is refused, never executed."""
+    err = error_for(broken_ruleset("title: 全镇性大会的召开（四（一））", "title: !!python/object/apply:os.system ['true']"))
+    assert "tags are not allowed" in str(err)
+
+
+def test_file_name_must_match_ruleset(broken_ruleset):
+    """ruleset: must name the file it is in."""
+    err = error_for(broken_ruleset("ruleset: conference", "ruleset: conference", name="meeting"))
+    assert "named for ruleset 'meeting'" in str(err)
+
+
+def test_every_error_points_to_the_format_doc(broken_ruleset):
+    """Errors say where to read more."""
+    err = error_for(broken_ruleset("severity: violation", "severity: fatal"))
+    assert "docs/ruleset-format.md" in str(err)

@@ -179,5 +179,20 @@ def list_rulesets() -> None:
         click.echo(f"{name:12} {runner(name).spec.title}")
 
 
+@cli.command("coverage")
+@click.argument("rule_files", nargs=-1, type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the coverage as JSON.")
+def coverage_command(rule_files: Sequence[str], as_json: bool) -> None:
+    """Each clause: the rules citing it and the cases firing them; exit 1 on any gap (see docs/auditing.md)."""
+    from ._coverage import coverage, for_files, render
+
+    try:
+        cov = coverage(for_files(rule_files) if rule_files else None)
+    except (RulesetError, InputError) as exc:
+        raise _Fail(str(exc)) from None
+    click.echo(json.dumps(cov.to_dict(), ensure_ascii=False, sort_keys=True, indent=2) if as_json else render(cov))
+    sys.exit(0 if cov.ok else 1)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     cli.main(args=list(argv) if argv is not None else None, prog_name="govrules")

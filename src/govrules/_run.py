@@ -49,7 +49,7 @@ class Runner:
         def react(firing: Firing) -> list[dict[str, Any]]:
             _, rule = self._rules[firing.rule]
             new = [
-                {"type": a.fact, **{k: _resolve(v, firing.matched) for k, v in a.values}}
+                {"type": a.fact, **{k: _resolve(v, self._full(typed, firing.matched)) for k, v in a.values}}
                 for a in rule.then.asserts
             ]
             asserted[len(order)] = new
@@ -85,6 +85,23 @@ class Runner:
 
     # ---- after the engine -----------------------------------------------------------------
 
+    def _full(self, typed: Mapping[str, Any], matched: Mapping[str, Any]) -> dict[str, Any]:
+        """The matched facts with the fields the engine never saw (lists, derived lists) put back.
+
+        Lists stay out of the engine, but messages, finding data and ``add`` may name them
+        (``{document.missing_reviews}``): read those from the validated facts.
+        """
+        out: dict[str, Any] = {}
+        for name, fact in matched.items():
+            source: Any = None
+            if name in self._paths:
+                source = typed.get(name)
+            elif name in self._items and isinstance(fact.get("index"), int):
+                items = _get(typed, self._items[name]) or []
+                source = items[fact["index"]] if 0 <= fact["index"] < len(items) else None
+            out[name] = {**fact, **source} if isinstance(source, Mapping) else fact
+        return out
+
     def _verdict(self, typed: Mapping[str, Any], firings: list[Firing],
                  asserted: Mapping[int, list[dict[str, Any]]], ctx: Context) -> Verdict:
         spec = self.spec
@@ -96,15 +113,18 @@ class Runner:
         for n, firing in enumerate(firings):
             index, rule = self._rules[firing.rule]
             trace.append(TraceStep(rule.id, rule.clause, dict(firing.matched), tuple(asserted.get(n, ()))))
+            full = self._full(typed, firing.matched)
             if rule.then.outcome is not None:
                 rank = [o.id for o in spec.outcomes].index(rule.then.outcome)
                 strongest = rank if strongest is None else min(strongest, rank)
             for key, value in rule.then.add:
-                v = _resolve(value, firing.matched)
-                if v not in collected[key]:
-                    collected[key].append(v)
+                v = _resolve(value, full)
+                # A list value (e.g. the names still missing) contributes its members.
+                for member in (v if isinstance(v, list) else [v]):
+                    if member not in collected[key]:
+                        collected[key].append(member)
             if rule.finding:
-                finding = _finding(rule, firing.matched)
+                finding = _finding(rule, full)
                 # The same conclusion reached twice (two chains to one fact) is one finding.
                 key = json.dumps(finding.to_dict(), ensure_ascii=False, sort_keys=True)
                 if key not in seen:

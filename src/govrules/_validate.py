@@ -44,6 +44,8 @@ def _fields(fields: tuple[FieldSpec, ...], given: Mapping[str, Any], prefix: str
     for f in fields:
         path = f"{prefix}{f.name}"
         value = given.get(f.name)
+        if isinstance(value, str) and not value.strip() and f.type.kind in ("str", "date"):
+            value = None  # a blank form field was not filled in: omitted, not a malformed value
         if value is None:
             if f.required:
                 raise InputError(path, f"required: {f.type.describe()}" + (f" ({f.label})" if f.label else ""))

@@ -14,6 +14,7 @@ from ._facade import (
     decision_scope,
     evaluate,
 )
+from ._log import configure
 from ._model import Finding, TraceStep, Verdict
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "classify_disclosure",
     "clause",
     "clauses",
+    "configure",
     "decision_scope",
     "evaluate",
 ]

@@ -101,13 +101,22 @@ def cli() -> None:
 @click.argument("facts", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON (the contract's shape).")
 @click.option("--trace", is_flag=True, help="Also print the chain of fired rules and the facts each matched.")
+@click.option("--log", "log_path", type=click.Path(dir_okay=False),
+              help="Append the decision to this JSON Lines log (input hash only, no input values).")
 @calendar_option
-def check(ruleset: str, facts: str, as_json: bool, trace: bool, calendars: Sequence[str]) -> None:
+def check(ruleset: str, facts: str, as_json: bool, trace: bool, log_path: str | None,
+          calendars: Sequence[str]) -> None:
     """Evaluate FACTS (.json or .yaml) with RULESET; exit 0 allowed, 1 not allowed, 2 bad input."""
     from ._facade import evaluate
 
     try:
-        verdict = evaluate(ruleset, read_facts(facts), calendar=make_calendar(calendars))
+        given = read_facts(facts)
+        verdict = evaluate(ruleset, given, calendar=make_calendar(calendars))
+        if log_path:
+            from ._log import DecisionLog
+            from ._rulesets import runner
+
+            DecisionLog(log_path).record(runner(ruleset).spec, given, verdict)
     except (InputError, CalendarError, RulesetError) as exc:
         raise _Fail(str(exc)) from None
     if as_json:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from . import _log
 from ._calendar import WorkingCalendar
 from ._errors import InputError
 from ._model import Verdict
@@ -14,7 +15,10 @@ def evaluate(ruleset: str, facts: Mapping[str, Any], *, calendar: WorkingCalenda
     """Evaluate ``facts`` with the shipped ruleset named ``ruleset`` and return its Verdict."""
     if calendar is not None and not isinstance(calendar, WorkingCalendar):
         raise InputError("calendar", "a govrules.WorkingCalendar", calendar)
-    return runner(ruleset).evaluate(facts, calendar=calendar)
+    run = runner(ruleset)
+    verdict = run.evaluate(facts, calendar=calendar)
+    _log.record(run.spec, facts, verdict)
+    return verdict
 
 
 def _given(**kwargs: Any) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import threading
@@ -28,6 +29,7 @@ class Runner:
         self._rules = {engine_rule_name(i): (i, r) for i, r in enumerate(spec.rules)}
         self._items = {sub.each: _list_path(spec, sub.each) for f in spec.facts for sub in _each_fields(f)}
         self._paths = {f.name for f in spec.facts}
+        self._outcome_rank = {o.id: i for i, o in enumerate(spec.outcomes)}
         self._engine: Engine | None = None
         self._lock = threading.Lock()
 
@@ -115,7 +117,7 @@ class Runner:
             trace.append(TraceStep(rule.id, rule.clause, dict(firing.matched), tuple(asserted.get(n, ()))))
             full = self._full(typed, firing.matched)
             if rule.then.outcome is not None:
-                rank = [o.id for o in spec.outcomes].index(rule.then.outcome)
+                rank = self._outcome_rank[rule.then.outcome]
                 strongest = rank if strongest is None else min(strongest, rank)
             for key, value in rule.then.add:
                 v = _resolve(value, full)
@@ -126,7 +128,9 @@ class Runner:
             if rule.finding:
                 finding = _finding(rule, full)
                 # The same conclusion reached twice (two chains to one fact) is one finding.
-                key = json.dumps(finding.to_dict(), ensure_ascii=False, sort_keys=True)
+                # Rule id fixes clause, label, quote and severity; message and data vary.
+                key = (rule.id, finding.message,
+                       json.dumps(finding.data, ensure_ascii=False, sort_keys=True) if finding.data else "")
                 if key not in seen:
                     seen.add(key)
                     findings.append(((_SEVERITY_RANK[rule.severity], index, n), finding))
@@ -149,13 +153,13 @@ class Runner:
         return Verdict(
             ruleset=spec.name, outcome=outcome.id, allowed=outcome.allowed, findings=ordered,
             clauses=tuple(sorted({f.clause for f in ordered}, key=_clause_sort_key)),
-            data=json.loads(json.dumps(data, ensure_ascii=False)), trace=tuple(trace),
+            data=_json_native(data), trace=tuple(trace),
         )
 
 
 def _finding(rule: RuleSpec, matched: Mapping[str, Any]) -> Finding:
     return Finding(
-        rule=rule.id, clause=rule.clause, label=_catalogue.clause(rule.clause).label, quote=rule.quote,
+        rule=rule.id, clause=rule.clause, label=_label(rule.clause), quote=rule.quote,
         severity=rule.severity, message=_message(rule.message, matched),
         data={k: _resolve(v, matched) for k, v in rule.then.data},
     )
@@ -176,10 +180,50 @@ def _show(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+@functools.lru_cache(maxsize=None)
+def _label(cid: str) -> str:
+    # The catalogue is fixed for the life of the process.
+    return _catalogue.clause(cid).label
+
+
+@functools.lru_cache(maxsize=1)
+def _clause_order() -> dict[str, int]:
+    return {c.id: i for i, c in enumerate(_catalogue.clauses())}
+
+
 def _clause_sort_key(cid: str) -> tuple[Any, ...]:
     # Document order: 0, 1.1 … 6.2.3, final, A1 …; numeric parts compare as numbers.
-    ids = [c.id for c in _catalogue.clauses()]
-    return (ids.index(cid) if cid in ids else len(ids), cid)
+    order = _clause_order()
+    return (order.get(cid, len(order)), cid)
+
+
+_ATOMS = (str, int, bool, type(None))
+
+
+def _json_native(value: Any) -> Any:
+    """``json.loads(json.dumps(value))``, with a direct copy when the value is already plain JSON."""
+    if _is_plain(value):
+        return _copy_plain(value)
+    return json.loads(json.dumps(value, ensure_ascii=False))
+
+
+def _is_plain(value: Any) -> bool:
+    kind = type(value)
+    if kind is dict:
+        return all(type(k) is str and _is_plain(v) for k, v in value.items())
+    if kind is list:
+        return all(_is_plain(v) for v in value)
+    # Floats are left to json: it spells NaN/Infinity its own way.
+    return kind in _ATOMS
+
+
+def _copy_plain(value: Any) -> Any:
+    kind = type(value)
+    if kind is dict:
+        return {k: _copy_plain(v) for k, v in value.items()}
+    if kind is list:
+        return [_copy_plain(v) for v in value]
+    return value
 
 
 def _resolve(value: Any, matched: Mapping[str, Any]) -> Any:
@@ -192,7 +236,7 @@ def _resolve(value: Any, matched: Mapping[str, Any]) -> Any:
 
 def _get(obj: Any, path: str) -> Any:
     for part in path.split("."):
-        if not isinstance(obj, Mapping):
+        if type(obj) is not dict and not isinstance(obj, Mapping):  # dict first: ABC checks are slow
             return None
         obj = obj.get(part)
     return obj
@@ -213,7 +257,11 @@ def _scalars(obj: Mapping[str, Any]) -> dict[str, Any]:
     """What the engine may match: scalars and nested objects of scalars (lists stay in Python)."""
     out: dict[str, Any] = {}
     for k, v in obj.items():
-        if isinstance(v, Mapping):
+        kind = type(v)
+        if kind in _ATOMS:  # the usual case, decided without the slow Mapping ABC check
+            if v is not None:
+                out[k] = v
+        elif kind is dict or isinstance(v, Mapping):
             out[k] = _scalars(v)
         elif not isinstance(v, (list, tuple)) and v is not None:
             out[k] = v

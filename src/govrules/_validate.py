@@ -24,8 +24,13 @@ def validate(spec: RulesetSpec, facts: Any) -> dict[str, Any]:
     return _fields(spec.facts, facts, "", f"ruleset '{spec.name}'")
 
 
+_BUILTINS = frozenset({dict, list, str, int, bool, float, type(None)})
+
+
 def _plain(value: Any) -> Any:
     """The library's own attrs instances are accepted wherever a mapping is."""
+    if type(value) in _BUILTINS:  # the usual case, without attrs' slower class check
+        return value
     if attrs.has(type(value)):
         return attrs.asdict(value, recurse=True)
     return value

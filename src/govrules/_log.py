@@ -1,0 +1,206 @@
+"""Opt-in decision log: one JSON line per verdict, appended so a crash never tears a record.
+
+Each record says which ruleset (and which version of its rule files) decided what, on which
+input (by hash), citing which clauses. By default no input value is logged at all; a caller
+who wants the input logged passes ``mask`` — the paths to strip from it, as OPA's decision-log
+masking does — so the log never holds more of the input than the caller allowed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import threading
+import uuid
+from pathlib import Path
+from typing import Any, Iterable
+
+import attrs
+
+from ._errors import InputError
+from ._model import RulesetSpec, Verdict
+from ._validate import validate
+
+_STEP = re.compile(r"^([^\[\]]*)((?:\[(?:\d+|\*)\])*)$")
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def input_hash(spec: RulesetSpec, facts: Any) -> str:
+    """sha256 of the validated input in canonical JSON (enum codes, ISO dates, defaults filled)."""
+    return "sha256:" + hashlib.sha256(_canonical(validate(spec, facts)).encode("utf-8")).hexdigest()
+
+
+def _parse_mask(path: str) -> list[tuple[str, str]]:
+    """'meeting.leaders[*].name' → [('key', 'meeting'), ('key', 'leaders'), ('index', '*'), ('key', 'name')]."""
+    tokens = []
+    for part in path.split(".") if isinstance(path, str) else [None]:
+        m = _STEP.match(part) if isinstance(part, str) else None
+        if not m or not m.group(1):
+            raise InputError("mask", "paths such as 'signer.name' or 'meeting.leaders[*].name'", path)
+        tokens.append(("key", m.group(1)))
+        tokens.extend(("index", i) for i in re.findall(r"\[(\d+|\*)\]", m.group(2)))
+    return tokens
+
+
+def _strip(obj: Any, tokens: list[tuple[str, str]]) -> None:
+    """Remove what ``tokens`` name from ``obj`` in place; a list met by a field name applies to each item.
+
+    A field is deleted; a list item named by index is replaced by null so other indexes stay put.
+    """
+    if not tokens:
+        return
+    (kind, value), rest = tokens[0], tokens[1:]
+    if kind == "key":
+        if isinstance(obj, list):
+            for item in obj:
+                _strip(item, tokens)
+        elif isinstance(obj, dict) and value in obj:
+            if rest:
+                _strip(obj[value], rest)
+            else:
+                del obj[value]
+        return
+    if isinstance(obj, list):
+        indexes = range(len(obj)) if value == "*" else [int(value)] if int(value) < len(obj) else []
+        for i in indexes:
+            if rest:
+                _strip(obj[i], rest)
+            else:
+                obj[i] = None
+
+
+def masked_input(spec: RulesetSpec, facts: Any, mask: Iterable[str]) -> dict[str, Any]:
+    """The validated input with every path in ``mask`` removed."""
+    typed = json.loads(_canonical(validate(spec, facts)))
+    for path in mask:
+        _strip(typed, _parse_mask(path))
+    return typed
+
+
+@attrs.frozen
+class DecisionLog:
+    """Appends one record per verdict to ``path`` (JSON Lines).
+
+    ``mask`` None (the default): no input values, only their hash. A sequence of paths: the
+    validated input is logged with those paths removed (an empty sequence logs all of it).
+    """
+
+    path: str = attrs.field(converter=os.fspath)
+    mask: tuple[str, ...] | None = attrs.field(default=None, converter=lambda m: None if m is None else tuple(m))
+
+    def __attrs_post_init__(self) -> None:
+        for p in self.mask or ():
+            if not isinstance(p, str):
+                raise InputError("mask", "a list of field paths (strings)", p)
+            _parse_mask(p)
+
+    def entry(self, spec: RulesetSpec, facts: Any, verdict: Verdict) -> dict[str, Any]:
+        record: dict[str, Any] = {
+            "decision_id": uuid.uuid4().hex,
+            "time": dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "ruleset": spec.name,
+            "ruleset_version": spec.version,
+            "input_hash": input_hash(spec, facts),
+            "outcome": verdict.outcome,
+            "allowed": verdict.allowed,
+            "clauses": list(verdict.clauses),
+        }
+        if self.mask is not None:
+            record["input"] = masked_input(spec, facts, self.mask)
+            record["masked"] = list(self.mask)
+        return record
+
+    def record(self, spec: RulesetSpec, facts: Any, verdict: Verdict) -> dict[str, Any]:
+        """Append the verdict's record and return it."""
+        record = self.entry(spec, facts, verdict)
+        try:
+            append_line(self.path, _canonical(record))
+        except OSError as exc:
+            # Only the three govrules errors escape; an unwritable log is the caller's setting.
+            raise InputError("decision_log", f"a writable file ({exc.strerror or exc})", self.path) from None
+        return record
+
+
+def append_line(path: str | os.PathLike[str], line: str) -> None:
+    """Append one line with a single write on an O_APPEND descriptor.
+
+    Concurrent appenders never interleave inside a line, and a crash leaves at worst one
+    partial last line; if the file does not end in a newline (an earlier torn write), the new
+    record starts on a fresh line so it is never glued to the fragment. (That tail check can
+    race another writer's append and add an empty line; readers skip empty lines.)
+    """
+    data = (line.replace("\n", " ") + "\n").encode("utf-8")
+    fd = os.open(os.fspath(path), os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        size = os.fstat(fd).st_size
+        if size and os.pread(fd, 1, size - 1) != b"\n":
+            data = b"\n" + data
+        written = os.write(fd, data)
+        if written != len(data):  # pragma: no cover - a full disk; the reader skips the fragment
+            raise OSError(f"short write to the decision log {path}: {written} of {len(data)} bytes")
+    finally:
+        os.close(fd)
+
+
+def read_log(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """The complete records of a decision log, in order.
+
+    A trailing line without its newline (a write cut short) is skipped, and so is any line
+    that is not a whole JSON object (a fragment an earlier crash left behind).
+    """
+    raw = Path(path).read_bytes()
+    lines = raw.split(b"\n")
+    complete = lines[:-1]  # the last element is b"" or a partial line without its newline
+    out = []
+    for line in complete:
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            continue
+        if isinstance(record, dict):
+            out.append(record)
+    return out
+
+
+# ---- process-wide configuration (opt-in) -------------------------------------------------------
+
+_lock = threading.Lock()
+_active: DecisionLog | None = None
+
+
+def configure(*, decision_log: str | os.PathLike[str] | None = None, mask: Iterable[str] | None = None) -> None:
+    """Turn the decision log on (``decision_log=path``) or off (``decision_log=None``).
+
+    ``mask=None`` logs no input values, only the input's hash; ``mask=[paths]`` logs the
+    validated input minus those paths (``"signer.name"``, ``"meeting.leaders[*].name"``).
+    """
+    global _active
+    if decision_log is not None and not isinstance(decision_log, (str, os.PathLike)):
+        raise InputError("decision_log", "a file path or None", decision_log)
+    if mask is not None and (isinstance(mask, (str, bytes)) or not isinstance(mask, Iterable)):
+        raise InputError("mask", "a list of field paths or None", mask)
+    made = None if decision_log is None else DecisionLog(decision_log, mask)
+    if made is not None and not Path(made.path).resolve().parent.is_dir():
+        raise InputError("decision_log", "a file in an existing directory", made.path)
+    with _lock:
+        _active = made
+
+
+def active() -> DecisionLog | None:
+    with _lock:
+        return _active
+
+
+def record(spec: RulesetSpec, facts: Any, verdict: Verdict) -> None:
+    """Log the verdict when a decision log is configured; otherwise do nothing."""
+    log = active()
+    if log is not None:
+        log.record(spec, facts, verdict)

@@ -16,6 +16,7 @@ from ._facade import (
 )
 from ._log import configure
 from ._model import Finding, TraceStep, Verdict
+from ._timeline import ScheduledMeeting, Timeline, meeting_schedule, meeting_timeline
 
 __all__ = [
     "CalendarError",
@@ -24,6 +25,8 @@ __all__ = [
     "GovrulesError",
     "InputError",
     "RulesetError",
+    "ScheduledMeeting",
+    "Timeline",
     "TraceStep",
     "Verdict",
     "WorkingCalendar",
@@ -39,4 +42,6 @@ __all__ = [
     "configure",
     "decision_scope",
     "evaluate",
+    "meeting_schedule",
+    "meeting_timeline",
 ]

@@ -1,0 +1,188 @@
+"""The time nodes around one mayor's office meeting (附件1, 四（三）) and the biweekly schedule.
+
+Every count is in Chinese working days from a WorkingCalendar (statutory holidays skipped,
+调休 weekends counted), never plain weekdays; see docs/calendar.md and docs/timeline.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Callable
+
+import attrs
+from dateutil.relativedelta import relativedelta
+from dateutil.rrule import WEEKLY, rrule
+
+from . import _catalogue
+from ._calendar import DateLike, WorkingCalendar, as_date, default_calendar
+from ._errors import CalendarError, InputError
+
+__all__ = ["Deadline", "ScheduledMeeting", "Timeline", "meeting_schedule", "meeting_timeline"]
+
+_WEEKDAY_ZH = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
+_WEEKEND = "周末"
+_INTERVAL_DAYS = 14  # 四（三）「一般每两周召开一次」
+_MAX_MEETINGS = 1000  # a schedule longer than ~38 years is a typo, not a plan
+
+# key, clause, what the clerk does by that day — in the order the annex lists them.
+_NODES: tuple[tuple[str, str, str], ...] = (
+    ("agenda_cutoff", "A1.1.s3", "议题收集截止（会议召开前两个工作日停止议题收集）"),
+    ("materials_reviewed_by", "A1.1.s2", "材料审核、整理完成"),
+    ("notice_by", "A1.2.s1", "发放会议通知和会议材料"),
+    ("attendance_confirmed_by", "A1.2.s2", "确认和反馈出席情况（会议召开前一天）"),
+    ("minutes_due", "A1.4.s1", "会议纪要起草完成（会议召开后四个工作日内）"),
+    ("next_meeting_by", "4.3", "下一次镇长办公会议（一般每两周召开一次）"),
+)
+
+
+def weekday_zh(day: dt.date) -> str:
+    """星期一 … 星期日."""
+    return _WEEKDAY_ZH[day.weekday()]
+
+
+@attrs.frozen
+class Deadline:
+    """One time node: its key, date, the clause that sets it and what is due."""
+
+    key: str
+    date: dt.date
+    clause: str
+    what: str
+
+    @property
+    def label(self) -> str:
+        return _catalogue.clause(self.clause).label
+
+    def to_dict(self) -> dict[str, str]:
+        return {"date": self.date.isoformat(), "clause": self.clause}
+
+
+@attrs.frozen
+class Timeline:
+    """The deadlines around one mayor's office meeting on ``meeting_date``.
+
+    ``to_dict()`` maps each of the six keys (CONTRACT §4) to ``{"date", "clause"}``.
+    """
+
+    meeting_date: dt.date
+    agenda_cutoff: dt.date
+    materials_reviewed_by: dt.date
+    notice_by: dt.date
+    attendance_confirmed_by: dt.date
+    minutes_due: dt.date
+    next_meeting_by: dt.date
+    calendar: str  # which data decided the working days: "chinese_calendar 1.11.0", a year file, or both
+    meeting_is_workday: bool = True
+
+    def deadlines(self) -> tuple[Deadline, ...]:
+        """The six time nodes in the annex's order (also date order)."""
+        return tuple(Deadline(key, getattr(self, key), clause, what) for key, clause, what in _NODES)
+
+    def to_dict(self) -> dict[str, dict[str, str]]:
+        return {d.key: d.to_dict() for d in self.deadlines()}
+
+
+def meeting_timeline(date: DateLike, calendar: WorkingCalendar | None = None) -> Timeline:
+    """The agenda cutoff, notice, attendance, minutes and next-meeting deadlines for a meeting on ``date``.
+
+    Raises CalendarError (naming the year and the deadline that needed it) when a count
+    reaches a year the calendar has no data for, e.g. the minutes of 2026-12-30 need 2027.
+    """
+    day = as_date(date, "date")
+    cal = _calendar(calendar)
+    sources: set[str] = set()
+
+    def count(key: str, what: str, step: Callable[[], dt.date]) -> dt.date:
+        try:
+            out = step()
+            sources.update({cal.source(day), cal.source(out)})
+        except CalendarError as exc:
+            clause = dict((k, c) for k, c, _ in _NODES)[key]
+            raise CalendarError(
+                exc.year,
+                detail=f"needed for {key} ({_catalogue.clause(clause).label}): {what} {day.isoformat()}",
+            ) from None
+        return out
+
+    cutoff = count("agenda_cutoff", "2 working days before", lambda: cal.add_working_days(day, -2))
+    attendance = count("attendance_confirmed_by", "the working day before",
+                       lambda: cal.previous_working_day(day))
+    minutes = count("minutes_due", "4 working days after", lambda: cal.add_working_days(day, 4))
+    return Timeline(
+        meeting_date=day,
+        agenda_cutoff=cutoff,
+        materials_reviewed_by=cutoff,  # 「正式会议召开前两个工作日之前完成」: the same cutoff (CONTRACT §4)
+        notice_by=cutoff,
+        attendance_confirmed_by=attendance,
+        minutes_due=minutes,
+        next_meeting_by=day + dt.timedelta(days=_INTERVAL_DAYS),  # calendar days, not working days
+        calendar=" + ".join(sorted(sources)),
+        meeting_is_workday=cal.is_workday(day),
+    )
+
+
+@attrs.frozen
+class ScheduledMeeting:
+    """One meeting of a biweekly plan: the planned day, the working day it is held, and why it moved."""
+
+    planned: dt.date
+    date: dt.date
+    moved_by: tuple[str, ...] = ()  # holiday names (or 周末) of the rest days skipped; empty if not moved
+
+    @property
+    def moved(self) -> bool:
+        return self.date != self.planned
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"planned": self.planned.isoformat(), "date": self.date.isoformat(),
+                "moved_by": list(self.moved_by)}
+
+
+def meeting_schedule(start: DateLike, *, until: DateLike | None = None, count: int | None = None,
+                     calendar: WorkingCalendar | None = None) -> tuple[ScheduledMeeting, ...]:
+    """Meetings every two weeks from ``start``, each moved forward to a working day.
+
+    Give ``until`` (inclusive) or ``count``; with neither, the plan covers one quarter
+    (three months from ``start``). A planned day that is a rest day moves to the next
+    working day, and the holidays it skipped are named.
+    """
+    first = as_date(start, "start")
+    cal = _calendar(calendar)
+    if count is not None and until is not None:
+        raise InputError("count", "either until or count, not both", count)
+    if count is not None:
+        if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= _MAX_MEETINGS:
+            raise InputError("count", f"a number of meetings from 1 to {_MAX_MEETINGS}", count)
+        planned = rrule(WEEKLY, interval=2, dtstart=_midnight(first), count=count)
+    else:
+        last = as_date(until, "until") if until is not None else first + relativedelta(months=3, days=-1)
+        if last < first:
+            raise InputError("until", f"a date on or after start ({first.isoformat()})", last.isoformat())
+        if (last - first).days // _INTERVAL_DAYS >= _MAX_MEETINGS:
+            raise InputError("until", f"a plan of at most {_MAX_MEETINGS} meetings", last.isoformat())
+        planned = rrule(WEEKLY, interval=2, dtstart=_midnight(first), until=_midnight(last))
+    return tuple(_move_to_working_day(p.date(), cal) for p in planned)
+
+
+def _move_to_working_day(planned: dt.date, cal: WorkingCalendar) -> ScheduledMeeting:
+    held = cal.on_or_after_working_day(planned)
+    names: list[str] = []
+    day = planned
+    while day < held:
+        name = cal.holiday_name(day) or _WEEKEND
+        if name not in names:
+            names.append(name)
+        day += dt.timedelta(days=1)
+    return ScheduledMeeting(planned=planned, date=held, moved_by=tuple(names))
+
+
+def _midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day)
+
+
+def _calendar(calendar: Any) -> WorkingCalendar:
+    if calendar is None:
+        return default_calendar()
+    if not isinstance(calendar, WorkingCalendar):
+        raise InputError("calendar", "a govrules.WorkingCalendar", calendar)
+    return calendar

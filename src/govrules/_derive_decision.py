@@ -16,8 +16,3 @@ def count_distinct(ctx: Context, items: list[Any]) -> int:
             seen.append(x)
     return len(seen)
 
-
-@derived("str")
-def joined(ctx: Context, items: list[Any], separator: str = "、") -> str:
-    """The items as one string, joined with 、 (lists never reach the engine, so messages need this)."""
-    return separator.join(str(x) for x in items or ())

@@ -203,5 +203,12 @@ def coverage_command(rule_files: Sequence[str], as_json: bool) -> None:
     sys.exit(0 if cov.ok else 1)
 
 
+# The meeting timeline commands live in their own module, which uses the helpers above.
+from ._cli_timeline import schedule_command, timeline_command  # noqa: E402
+
+cli.add_command(timeline_command)
+cli.add_command(schedule_command)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     cli.main(args=list(argv) if argv is not None else None, prog_name="govrules")

@@ -161,7 +161,13 @@ def meeting_schedule(start: DateLike, *, until: DateLike | None = None, count: i
         if (last - first).days // _INTERVAL_DAYS >= _MAX_MEETINGS:
             raise InputError("until", f"a plan of at most {_MAX_MEETINGS} meetings", last.isoformat())
         planned = rrule(WEEKLY, interval=2, dtstart=_midnight(first), until=_midnight(last))
-    return tuple(_move_to_working_day(p.date(), cal) for p in planned)
+    out = []
+    for p in planned:
+        try:
+            out.append(_move_to_working_day(p.date(), cal))
+        except CalendarError as exc:
+            raise CalendarError(exc.year, detail=f"needed for the meeting planned on {p.date().isoformat()}") from None
+    return tuple(out)
 
 
 def _move_to_working_day(planned: dt.date, cal: WorkingCalendar) -> ScheduledMeeting:

@@ -98,16 +98,31 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("ruleset")
-@click.argument("facts", type=click.Path(dir_okay=False))
+@click.argument("facts", type=click.Path(dir_okay=False), required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON (the contract's shape).")
+@click.option("--batch", "batch_path", type=click.Path(dir_okay=False, allow_dash=True),
+              help="Evaluate every record of this JSON Lines file (- for stdin): one JSON verdict per line.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Processes for --batch (default: one per core).")
 @click.option("--trace", is_flag=True, help="Also print the chain of fired rules and the facts each matched.")
 @click.option("--log", "log_path", type=click.Path(dir_okay=False),
               help="Append the decision to this JSON Lines log (input hash only, no input values).")
 @calendar_option
-def check(ruleset: str, facts: str, as_json: bool, trace: bool, log_path: str | None,
-          calendars: Sequence[str]) -> None:
-    """Evaluate FACTS (.json or .yaml) with RULESET; exit 0 allowed, 1 not allowed, 2 bad input."""
+def check(ruleset: str, facts: str | None, as_json: bool, trace: bool, log_path: str | None,
+          calendars: Sequence[str], batch_path: str | None = None, workers: int | None = None) -> None:
+    """Evaluate FACTS (.json or .yaml) with RULESET; exit 0 allowed, 1 not allowed, 2 bad input.
+
+    With --batch instead of FACTS: exit 0 when every record had a verdict, 2 when any was skipped.
+    """
     from ._facade import evaluate
+
+    if batch_path is not None or facts is None:
+        from ._batch import cli_batch
+
+        if facts is not None or batch_path is None:
+            raise _Fail("give either FACTS or --batch RECORDS.jsonl" if facts is None
+                        else "give either FACTS or --batch, not both")
+        sys.exit(cli_batch(ruleset, batch_path, workers, calendars))
 
     try:
         given = read_facts(facts)

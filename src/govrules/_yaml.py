@@ -38,9 +38,52 @@ def load_yaml(path: str | Path, text: str | None = None) -> Any:
             text=_line_of(text, line),
         ) from None
     except (YAMLError, ValueError, TypeError, RecursionError) as exc:
+        line = col = None
+        at = getattr(exc, "position", None)  # ReaderError (a forbidden character) gives an offset
+        if isinstance(at, int) and 0 <= at <= len(text):
+            line = text.count("\n", 0, at) + 1
+            col = at - (text.rfind("\n", 0, at) + 1) + 1
+            reason = getattr(exc, "reason", None) or "invalid character"
+            char = getattr(exc, "character", None)
+            code = char if isinstance(char, int) else ord(char) if isinstance(char, str) and len(char) == 1 else None
+            shown = f" (U+{code:04X})" if code is not None else ""
+            raise RulesetError(f"not valid YAML: {reason}{shown}", file=name,
+                               line=line, col=col, text=_line_of(text, line)) from None
         raise RulesetError(f"not valid YAML: {exc}", file=name) from None
-    _refuse_tags(data, name, text)
+    _refuse_tags(data, name, text, seen=set())
+    _refuse_alias_bombs(data, name, text)
     return data
+
+
+# Anchors and aliases are fine (cases files share facts with them), but nested aliases
+# expand exponentially ("billion laughs": 9 levels of 9 aliases is 387 million values):
+# everything after loading walks the expanded tree. Real files expand to a few thousand.
+MAX_EXPANDED_VALUES = 200_000
+
+
+def _refuse_alias_bombs(root: Any, name: str, text: str) -> None:
+    sizes: dict[int, int] = {}
+
+    def size(node: Any) -> int:
+        if not isinstance(node, (dict, list)):
+            return 1
+        known = sizes.get(id(node))
+        if known is None:
+            children = node.values() if isinstance(node, dict) else node
+            known = sizes[id(node)] = 1 + sum(size(child) for child in children)
+        return known
+
+    if size(root) <= MAX_EXPANDED_VALUES:
+        return
+    line, col = None, None
+    if isinstance(root, CommentedMap) and root:
+        line, col = position(root, max(root, key=lambda k: size(root[k])))
+    elif isinstance(root, CommentedSeq) and root:
+        line, col = position(root, max(range(len(root)), key=lambda i: size(root[i])))
+    raise RulesetError(
+        f"the YAML expands to more than {MAX_EXPANDED_VALUES:,} values (aliases nested in aliases)",
+        file=name, line=line, col=col, text=_line_of(text, line),
+    )
 
 
 def _line_of(text: str, line: int | None) -> str | None:
@@ -50,7 +93,14 @@ def _line_of(text: str, line: int | None) -> str | None:
     return lines[line - 1].rstrip() if 0 < line <= len(lines) else None
 
 
-def _refuse_tags(node: Any, name: str, text: str, where: tuple[int, int] | None = None) -> None:
+def _refuse_tags(node: Any, name: str, text: str, where: tuple[int, int] | None = None,
+                 seen: set[int] | None = None) -> None:
+    if seen is not None and isinstance(node, (CommentedMap, CommentedSeq)):
+        # An aliased node is one object reached many times: check it once (else nested
+        # aliases make this walk exponential).
+        if id(node) in seen:
+            return
+        seen.add(id(node))
     tag = getattr(getattr(node, "tag", None), "value", None)
     if isinstance(node, TaggedScalar) or (
         isinstance(node, (CommentedMap, CommentedSeq)) and tag and tag not in _PLAIN_TAGS
@@ -62,10 +112,10 @@ def _refuse_tags(node: Any, name: str, text: str, where: tuple[int, int] | None 
         )
     if isinstance(node, CommentedMap):
         for key in node:
-            _refuse_tags(node[key], name, text, position(node, key))
+            _refuse_tags(node[key], name, text, position(node, key), seen)
     elif isinstance(node, CommentedSeq):
         for i, item in enumerate(node):
-            _refuse_tags(item, name, text, position(node, i))
+            _refuse_tags(item, name, text, position(node, i), seen)
 
 
 def position(node: Any, key: Any = None) -> tuple[int, int] | tuple[None, None]:

@@ -185,3 +185,14 @@ def test_cli_check_log_appends_a_record(tmp_path: Path) -> None:
     (record,) = read_log(path)
     assert record["outcome"] == "denied" and "input" not in record
     assert os.stat(path).st_mode & 0o077 == 0
+
+
+def test_configure_keeps_settings_not_named(tmp_path: Path) -> None:
+    """configure(remedies=...) alone leaves the decision log on; configure(mask=...) keeps the path."""
+    path = tmp_path / "d.jsonl"
+    govrules.configure(decision_log=path)
+    govrules.configure(remedies=True)
+    govrules.configure(mask=["conference.title"])
+    govrules.evaluate("conference", FACTS)
+    (record,) = read_log(path)
+    assert "title" not in record["input"]["conference"]

@@ -74,6 +74,8 @@ def render(verdict: Verdict, title: str = "") -> str:
         lines.append("")
         lines.append("数据：")
         for k, v in verdict.data.items():
+            if k == "remedies":
+                continue  # shown in words by --explain
             lines.append(f"  {k}: {json.dumps(v, ensure_ascii=False, sort_keys=True)}")
     return "\n".join(lines)
 
@@ -105,11 +107,14 @@ def cli() -> None:
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Processes for --batch (default: one per core).")
 @click.option("--trace", is_flag=True, help="Also print the chain of fired rules and the facts each matched.")
+@click.option("--explain", is_flag=True,
+              help="Print the trace and, when not allowed, the smallest changes of facts that would allow it.")
 @click.option("--log", "log_path", type=click.Path(dir_okay=False),
               help="Append the decision to this JSON Lines log (input hash only, no input values).")
 @calendar_option
 def check(ruleset: str, facts: str | None, as_json: bool, trace: bool, log_path: str | None,
-          calendars: Sequence[str], batch_path: str | None = None, workers: int | None = None) -> None:
+          calendars: Sequence[str], batch_path: str | None = None, workers: int | None = None,
+          explain: bool = False) -> None:
     """Evaluate FACTS (.json or .yaml) with RULESET; exit 0 allowed, 1 not allowed, 2 bad input.
 
     With --batch instead of FACTS: exit 0 when every record had a verdict, 2 when any was skipped.
@@ -138,9 +143,14 @@ def check(ruleset: str, facts: str | None, as_json: bool, trace: bool, log_path:
         click.echo(json.dumps(verdict.to_dict(), ensure_ascii=False, sort_keys=True, indent=2))
     else:
         click.echo(render(verdict))
-        if trace:
+        if trace or explain:
             click.echo("")
             click.echo(render_trace(verdict))
+        if explain:
+            from ._remedies import render_remedies
+
+            click.echo("")
+            click.echo(render_remedies(verdict))
     sys.exit(EXIT_ALLOWED if verdict.allowed else EXIT_NOT_ALLOWED)
 
 

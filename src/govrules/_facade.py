@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from . import _log
+from . import _log, _remedies
 from ._calendar import WorkingCalendar
 from ._errors import InputError
 from ._model import Verdict
@@ -16,7 +16,8 @@ def evaluate(ruleset: str, facts: Mapping[str, Any], *, calendar: WorkingCalenda
     if calendar is not None and not isinstance(calendar, WorkingCalendar):
         raise InputError("calendar", "a govrules.WorkingCalendar", calendar)
     run = runner(ruleset)
-    verdict = run.evaluate(facts, calendar=calendar)
+    # A verdict that is not allowed says which smallest change of facts would allow it.
+    verdict = _remedies.attach(run, facts, run.evaluate(facts, calendar=calendar), calendar)
     _log.record(run.spec, facts, verdict)
     return verdict
 

@@ -176,13 +176,33 @@ _lock = threading.Lock()
 _active: DecisionLog | None = None
 
 
-def configure(*, decision_log: str | os.PathLike[str] | None = None, mask: Iterable[str] | None = None) -> None:
-    """Turn the decision log on (``decision_log=path``) or off (``decision_log=None``).
+_UNSET: Any = object()
 
-    ``mask=None`` logs no input values, only the input's hash; ``mask=[paths]`` logs the
+
+def configure(*, decision_log: Any = _UNSET, mask: Any = _UNSET, remedies: Any = _UNSET) -> None:
+    """Process-wide options; a keyword not given leaves its setting as it was.
+
+    ``decision_log=path`` turns the decision log on, ``decision_log=None`` off. ``mask=None``
+    (the default) logs no input values, only the input's hash; ``mask=[paths]`` logs the
     validated input minus those paths (``"signer.name"``, ``"meeting.leaders[*].name"``).
+    ``remedies=False`` stops the facade searching for remedies on verdicts that are not
+    allowed (on by default; see docs/auditing.md for its cost).
     """
     global _active
+    if remedies is not _UNSET:
+        if not isinstance(remedies, bool):
+            raise InputError("remedies", "true or false", remedies)
+        from ._remedies import enable
+
+        enable(remedies)
+    if decision_log is _UNSET and mask is _UNSET:
+        return
+    with _lock:
+        current = _active
+    if decision_log is _UNSET:
+        decision_log = current.path if current is not None else None
+    if mask is _UNSET:
+        mask = current.mask if current is not None else None
     if decision_log is not None and not isinstance(decision_log, (str, os.PathLike)):
         raise InputError("decision_log", "a file path or None", decision_log)
     if mask is not None and (isinstance(mask, (str, bytes)) or not isinstance(mask, Iterable)):

@@ -235,5 +235,25 @@ cli.add_command(timeline_command)
 cli.add_command(schedule_command)
 
 
+@cli.command("docs")
+@click.option("--out", "out_dir", default="docs/regulation", show_default=True, type=click.Path(file_okay=False),
+              help="Directory for the generated pages.")
+@click.option("--check", "check_only", is_flag=True, help="Write nothing; exit 1 if the pages there are out of date.")
+def docs_command(out_dir: str, check_only: bool) -> None:
+    """Generate the traceability pages: each clause's words, its rules in Chinese, its spec cases."""
+    from ._docs import stale, write
+
+    try:
+        if check_only:
+            old = stale(out_dir)
+            for name in old:
+                click.echo(f"out of date: {Path(out_dir) / name}")
+            sys.exit(1 if old else 0)
+        for path in write(out_dir):
+            click.echo(f"wrote {path}")
+    except (RulesetError, InputError) as exc:
+        raise _Fail(str(exc)) from None
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     cli.main(args=list(argv) if argv is not None else None, prog_name="govrules")

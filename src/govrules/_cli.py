@@ -187,8 +187,8 @@ def lint(paths: Sequence[str]) -> None:
             files.append(p)
     problems = 0
     for f in files:
-        if f.name == TYPES_FILE:
-            continue
+        if f.name == TYPES_FILE or f.name.endswith(".prove.yaml"):
+            continue  # prove files are domain hints for `govrules prove`, not rule files
         try:
             if f.name.endswith(".cases.yaml"):
                 n = len(load_cases(f))
@@ -253,6 +253,28 @@ def docs_command(out_dir: str, check_only: bool) -> None:
             click.echo(f"wrote {path}")
     except (RulesetError, InputError) as exc:
         raise _Fail(str(exc)) from None
+
+
+@cli.command("prove")
+@click.argument("rulesets", nargs=-1)
+def prove_command(rulesets: Sequence[str]) -> None:
+    """No gap, no overlap: every input class of each RULESET (name or rule file; default all) gets one outcome."""
+    from ._prove import hints_for, prove, render
+    from ._rulesets import available, ruleset_dir, runner, runner_for_file
+
+    failed = 0
+    for name in rulesets or available():
+        try:
+            if name.endswith(".yaml"):
+                run, hint_file = runner_for_file(name), Path(name)
+            else:
+                run, hint_file = runner(name), ruleset_dir() / f"{name}.yaml"
+            proof = prove(run, hints_for(hint_file))
+        except (RulesetError, InputError) as exc:
+            raise _Fail(str(exc)) from None
+        click.echo(render(proof, run.spec))
+        failed += not proof.ok
+    sys.exit(1 if failed else 0)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

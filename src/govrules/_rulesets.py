@@ -28,7 +28,7 @@ def ruleset_dir() -> Path:
 def available() -> list[str]:
     """The shipped rulesets that have a rule file."""
     return sorted(p.stem for p in ruleset_dir().glob("*.yaml")
-                  if not p.name.endswith(".cases.yaml") and p.name != TYPES_FILE)
+                  if not p.name.endswith((".cases.yaml", ".prove.yaml")) and p.name != TYPES_FILE)
 
 
 @functools.lru_cache(maxsize=8)

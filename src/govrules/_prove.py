@@ -1,0 +1,349 @@
+"""Gap and overlap proof: every input class gets exactly one outcome from the rules.
+
+The input facts of a ruleset are enumerated over finite *classes*: each input field gets a
+small domain by its type (bool → false/true; enum → every code; int → 0..3; a date → the
+anchor, or each deadline derived from the anchor ±1 day; names, persons and the division from
+one consistent pool; lists → small subsets), unless ``rulesets/<name>.prove.yaml`` lists the
+values for a path. docs/prove.md says why each reduction is sound.
+
+Definitions (checked for every class that validates):
+
+* an *outcome-setting rule* is a rule whose ``then`` names an ``outcome``;
+* a **gap** is a class for which no outcome-setting rule fires (the verdict falls through to
+  ``default_outcome``);
+* an **overlap** is a class for which outcome-setting rules naming two or more *different*
+  outcomes fire (several rules setting the same outcome are not an overlap).
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import itertools
+import json
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+import attrs
+
+from ._calendar import default_calendar
+from ._derive import FUNCTIONS, Context
+from ._errors import CalendarError, InputError, RulesetError
+from ._model import FieldSpec, RulesetSpec, TypeSpec
+from ._validate import validate
+from ._yaml import load_yaml, plain
+
+ANCHOR = "2026-10-08"  # a Thursday just after the National Day holiday: deadlines cross a 调休 weekend
+LIMIT = 50_000
+NAMES = {"mayor": "张三", "vice_mayor": "李四", "party_secretary": "孙书记", "office": "镇政府办公室",
+         "office_director": "周主任", "department": "农业服务中心", "public_institution": "社区事务受理中心",
+         "town_company": "镇资产公司", "village_committee": "某村委会"}
+DIVISION = {"agriculture": "李四", "urban": "王五"}
+_HINT_KEYS = ("ruleset", "anchor", "limit", "domains")
+
+
+@attrs.frozen
+class Hints:
+    """A ruleset's prove file: the anchor date, the class limit and explicit domains by path."""
+
+    anchor: str = ANCHOR
+    limit: int = LIMIT
+    domains: Mapping[str, tuple[Any, ...]] = attrs.field(factory=dict)
+    file: str | None = None
+
+
+def load_hints(path: str | Path) -> Hints:
+    path = Path(path)
+    if not path.exists():
+        return Hints()
+    root = plain(load_yaml(path))
+    if not isinstance(root, dict):
+        raise RulesetError("a prove file is a mapping with 'domains'", file=str(path))
+    for k in root:
+        if k not in _HINT_KEYS:
+            raise RulesetError(f"unknown key '{k}' in the prove file", file=str(path),
+                               hint="keys: " + ", ".join(_HINT_KEYS))
+    domains = root.get("domains") or {}
+    if not isinstance(domains, dict) or not all(isinstance(v, list) and v for v in domains.values()):
+        raise RulesetError("'domains' maps a path (fact.field) to a non-empty list of values", file=str(path))
+    return Hints(anchor=str(root.get("anchor", ANCHOR)), limit=int(root.get("limit", LIMIT)),
+                 domains={str(k): tuple(v) for k, v in domains.items()}, file=str(path))
+
+
+@attrs.frozen
+class Counterexample:
+    facts: Mapping[str, Any]
+    fired: tuple[tuple[str, str], ...]  # (rule id, outcome) of the outcome-setting rules that fired
+    outcome: str
+
+
+@attrs.frozen
+class Proof:
+    ruleset: str
+    classes: int  # input classes enumerated
+    distinct: int  # distinct engine inputs among them (what was actually run)
+    rejected: int  # classes the validation rejected (InputError)
+    gaps: tuple[Counterexample, ...]
+    overlaps: tuple[Counterexample, ...]
+    outcomes: Mapping[str, int]  # outcome → number of classes
+    error: str | None = None  # the space could not be built or run (too large, calendar)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and not self.gaps and not self.overlaps
+
+
+class TooLarge(Exception):
+    pass
+
+
+class _Domains:
+    def __init__(self, spec: RulesetSpec, hints: Hints, deadlines: list[str]) -> None:
+        self.spec = spec
+        self.hints = hints
+        self.deadlines = deadlines
+        self.anchors = _anchor_paths(spec)
+        self.limit = hints.limit
+
+    def fact(self, f: FieldSpec) -> list[Any]:
+        return self.of(f.type, f.name, f.required)
+
+    def of(self, t: TypeSpec, path: str, required: bool) -> list[Any]:
+        if path in self.hints.domains:
+            return [copy.deepcopy(v) for v in self.hints.domains[path]]
+        absent = [] if required else [None]
+        kind = t.kind
+        if kind == "bool":
+            return [False, True]
+        if kind == "enum":
+            return absent + [c for c, _ in t.values]
+        if kind == "int":
+            low = t.minimum if t.minimum is not None else 0
+            return absent + list(range(low, low + 4))
+        if kind == "str":
+            return absent + ["甲"]
+        if kind == "date":
+            if path in self.anchors:
+                return [self.hints.anchor]
+            days = [self.hints.anchor] + self.deadlines
+            around = sorted({_shift(d, k) for d in days for k in (-1, 0, 1)})
+            return absent + around
+        if kind == "mapping":
+            return [{}, {"agriculture": "李四"}, dict(DIVISION)]
+        if kind == "list":
+            return self._list(t, path)
+        if kind == "object":
+            if t.name == "person" or (t.field("name") and t.field("role")):
+                return absent + _persons(t)
+            names = [f.name for f in t.fields]
+            parts = [self.of(f.type, f"{path}.{f.name}", f.required) for f in t.fields]
+            self._check_size(parts, path)
+            objs = [{k: v for k, v in zip(names, combo) if v is not None} for combo in itertools.product(*parts)]
+            return absent + objs
+        raise TooLarge(f"no generic domain for {path} ({kind}); list its values in the prove file")
+
+    def _list(self, t: TypeSpec, path: str) -> list[Any]:
+        it = t.items
+        assert it is not None
+        if it.kind == "enum":
+            codes = [c for c, _ in it.values]
+            return [[], codes] + [[c for c in codes if c != x] for x in codes]
+        if it.kind == "str":
+            return [[], ["agriculture"], ["agriculture", "urban"], ["李四"], ["李四", "王五"]]
+        items = self.of(it, f"{path}[]", True)
+        return [[]] + [[x] for x in items]
+
+    def _check_size(self, parts: list[list[Any]], path: str) -> None:
+        n = 1
+        for p in parts:
+            n *= len(p)
+        if n > self.limit:
+            raise TooLarge(f"{path}: {n} combinations exceed the limit {self.limit}; list its values "
+                           f"(or those of its fields) under 'domains' in rulesets/{self.spec.name}.prove.yaml")
+
+
+def _persons(t: TypeSpec) -> list[dict[str, Any]]:
+    roles = [c for c, _ in t.field("role").type.values]
+    out = []
+    for role in roles:
+        for delegated in (False, True):
+            p = {"name": NAMES.get(role, role), "role": role}
+            if t.field("delegated_by_mayor") is not None:
+                p["delegated_by_mayor"] = delegated
+            elif delegated:
+                continue
+            if role == "vice_mayor" and t.field("portfolios") is not None:
+                p["portfolios"] = ["agriculture"]
+            out.append(p)
+    if "vice_mayor" in roles:
+        p = {"name": "王五", "role": "vice_mayor"}
+        if t.field("portfolios") is not None:
+            p["portfolios"] = ["urban"]
+        out.append(p)
+    return out
+
+
+def _shift(day: str, days: int) -> str:
+    return (dt.date.fromisoformat(day) + dt.timedelta(days=days)).isoformat()
+
+
+def _anchor_paths(spec: RulesetSpec) -> set[str]:
+    """Date inputs that deadlines are computed from: they keep the anchor value."""
+    out = set()
+    for d in spec.derive:
+        fn = FUNCTIONS.get(d.function)
+        if fn is not None and fn.returns == "date":
+            for _, v in d.args:
+                if isinstance(v, str) and "." in v:
+                    out.add(v)
+    return out
+
+
+def _deadlines(spec: RulesetSpec, runner: Any, anchor: str) -> list[str]:
+    """The dates derived when every date input is the anchor."""
+    facts: dict[str, Any] = {}
+    for f in spec.facts:
+        if f.type.kind == "object":
+            facts[f.name] = {s.name: anchor for s in f.type.fields if s.type.kind == "date"}
+            for s in f.type.fields:
+                if s.required and s.type.kind != "date":
+                    facts[f.name][s.name] = _sample(s.type)
+    try:
+        typed = validate(spec, facts)
+        runner._derive(typed, Context(default_calendar()))
+    except (InputError, CalendarError, TypeError, ValueError):
+        return []
+    found = []
+    for d in spec.derive:
+        fn = FUNCTIONS.get(d.function)
+        v = (typed.get(d.fact) or {}).get(d.field) if isinstance(typed.get(d.fact), dict) else None
+        if fn is not None and fn.returns == "date" and isinstance(v, str) and v not in found:
+            found.append(v)
+    return found
+
+
+def _sample(t: TypeSpec) -> Any:
+    return {"bool": False, "int": t.minimum or 0, "str": "甲", "enum": t.values[0][0] if t.values else None,
+            "list": [], "mapping": {}}.get(t.kind, {})
+
+
+def classes(spec: RulesetSpec, runner: Any, hints: Hints) -> tuple[int, Iterator[dict[str, Any]]]:
+    """How many input classes, and an iterator over them (each a facts mapping)."""
+    doms = _Domains(spec, hints, _deadlines(spec, runner, hints.anchor))
+    names = [f.name for f in spec.facts]
+    parts = [doms.fact(f) for f in spec.facts]
+    total = 1
+    for p in parts:
+        total *= len(p)
+    if total > hints.limit:
+        sizes = ", ".join(f"{n}: {len(p)}" for n, p in zip(names, parts))
+        raise TooLarge(f"{total} input classes exceed the limit {hints.limit} ({sizes}); narrow the domains in "
+                       f"rulesets/{spec.name}.prove.yaml")
+
+    def gen() -> Iterator[dict[str, Any]]:
+        for combo in itertools.product(*parts):
+            yield {n: copy.deepcopy(v) for n, v in zip(names, combo) if v is not None}
+    return total, gen()
+
+
+def prove(runner: Any, hints: Hints | None = None) -> Proof:
+    """Enumerate the input classes of ``runner``'s ruleset and check: no gap, no overlap."""
+    spec = runner.spec
+    hints = hints or Hints()
+    try:
+        total, space = classes(spec, runner, hints)
+    except TooLarge as exc:
+        return Proof(spec.name, 0, 0, 0, (), (), {}, error=str(exc))
+    outcome_of = {r.id: r.then.outcome for r in spec.rules if r.then.outcome}
+    cache: dict[str, tuple[tuple[tuple[str, str], ...], str]] = {}
+    gaps: list[Counterexample] = []
+    overlaps: list[Counterexample] = []
+    counts: dict[str, int] = {}
+    rejected = 0
+    for facts in space:
+        try:
+            typed = validate(spec, facts)
+            runner._derive(typed, Context(default_calendar()))
+            key = json.dumps(runner._engine_facts(typed), ensure_ascii=False, sort_keys=True, default=str)
+            if key not in cache:
+                verdict = runner.evaluate(facts)
+                fired = tuple(dict.fromkeys((t.rule, outcome_of[t.rule]) for t in verdict.trace
+                                            if t.rule in outcome_of))
+                cache[key] = (fired, verdict.outcome)
+        except InputError:
+            rejected += 1
+            continue
+        except CalendarError as exc:
+            return Proof(spec.name, total, len(cache), rejected, tuple(gaps), tuple(overlaps), counts,
+                         error=f"calendar: {exc}")
+        fired, outcome = cache[key]
+        counts[outcome] = counts.get(outcome, 0) + 1
+        if not fired:
+            gaps.append(Counterexample(facts, fired, outcome))
+        elif len({o for _, o in fired}) > 1:
+            overlaps.append(Counterexample(facts, fired, outcome))
+    return Proof(spec.name, total, len(cache), rejected, tuple(gaps), tuple(overlaps), counts)
+
+
+def hints_for(rule_file: str | Path) -> Hints:
+    rule_file = Path(rule_file)
+    return load_hints(rule_file.with_name(f"{rule_file.stem}.prove.yaml"))
+
+
+def _labels(spec: RulesetSpec) -> dict[str, str]:
+    out: dict[str, str] = {}
+
+    def walk(prefix: str, fields: Any) -> None:
+        for f in fields:
+            out[prefix + f.name] = f.label
+            if f.type.kind == "object":
+                walk(prefix + f.name + ".", f.type.fields)
+    walk("", spec.facts)
+    return out
+
+
+def describe(spec: RulesetSpec, facts: Mapping[str, Any]) -> list[str]:
+    """An input class as lines a person reads: 'conference.town_wide（是否为全镇性大会）= 否'."""
+    labels = _labels(spec)
+    lines: list[str] = []
+
+    def show(v: Any) -> str:
+        if isinstance(v, bool):
+            return "是" if v else "否"
+        return json.dumps(v, ensure_ascii=False, sort_keys=True) if not isinstance(v, str) else v
+
+    def walk(prefix: str, value: Any, fields: Any) -> None:
+        for f in fields:
+            path = prefix + f.name
+            v = value.get(f.name) if isinstance(value, Mapping) else None
+            if f.type.kind == "object" and isinstance(v, Mapping) and f.type.name != "person":
+                walk(path + ".", v, f.type.fields)
+                continue
+            shown = "（未填写）" if v is None else show(v)
+            label = labels.get(path)
+            lines.append(f"{path}{'（' + label + '）' if label else ''} = {shown}")
+    walk("", facts, spec.facts)
+    return lines
+
+
+def render(proof: Proof, spec: RulesetSpec) -> str:
+    head = f"规则集 {proof.ruleset}："
+    if proof.error:
+        return head + f"无法证明 —— {proof.error}"
+    lines = [head + f"{proof.classes} 个输入类（{proof.distinct} 个不同的引擎输入，{proof.rejected} 个被输入校验拒绝）；"
+             + "结论分布 " + "、".join(f"{k} {v}" for k, v in sorted(proof.outcomes.items()))]
+    if proof.ok:
+        lines.append("  无缺口、无重叠：每个输入类恰有一个结论由规则给出。")
+        return "\n".join(lines)
+    lines.append(f"  缺口 {len(proof.gaps)} 个，重叠 {len(proof.overlaps)} 个。")
+    for kind, items in (("缺口（没有任何给出结论的规则触发，只落到默认结论）", proof.gaps),
+                        ("重叠（给出不同结论的规则同时触发）", proof.overlaps)):
+        if not items:
+            continue
+        first = items[0]
+        lines.append(f"  第一个{kind}：")
+        lines.extend(f"    {x}" for x in describe(spec, first.facts))
+        if first.fired:
+            lines.append("    触发：" + "；".join(f"{r} → {o}" for r, o in first.fired))
+        lines.append(f"    最终结论：{first.outcome}")
+    return "\n".join(lines)

@@ -11,8 +11,11 @@ Definitions (checked for every class that validates):
 * an *outcome-setting rule* is a rule whose ``then`` names an ``outcome``;
 * a **gap** is a class for which no outcome-setting rule fires (the verdict falls through to
   ``default_outcome``);
-* an **overlap** is a class for which outcome-setting rules naming two or more *different*
-  outcomes fire (several rules setting the same outcome are not an overlap).
+* an **overlap** is a class for which outcome-setting rules *citing the same clause* name two
+  or more different outcomes: that clause would be read both ways at once. Rules citing
+  different clauses answer different questions (五（二）1's signer and 五（三）'s approval
+  record); when they disagree, the strongest outcome wins by design, and the verdict shows
+  both findings. Several rules setting the same outcome are never an overlap.
 """
 
 from __future__ import annotations
@@ -255,6 +258,7 @@ def prove(runner: Any, hints: Hints | None = None) -> Proof:
     except TooLarge as exc:
         return Proof(spec.name, 0, 0, 0, (), (), {}, error=str(exc))
     outcome_of = {r.id: r.then.outcome for r in spec.rules if r.then.outcome}
+    clause_of = {r.id: r.clause for r in spec.rules}
     cache: dict[str, tuple[tuple[tuple[str, str], ...], str]] = {}
     gaps: list[Counterexample] = []
     overlaps: list[Counterexample] = []
@@ -280,9 +284,17 @@ def prove(runner: Any, hints: Hints | None = None) -> Proof:
         counts[outcome] = counts.get(outcome, 0) + 1
         if not fired:
             gaps.append(Counterexample(facts, fired, outcome))
-        elif len({o for _, o in fired}) > 1:
+        elif _contradictory(fired, clause_of):
             overlaps.append(Counterexample(facts, fired, outcome))
     return Proof(spec.name, total, len(cache), rejected, tuple(gaps), tuple(overlaps), counts)
+
+
+def _contradictory(fired: tuple[tuple[str, str], ...], clause_of: Mapping[str, str]) -> bool:
+    """Whether two fired rules citing one clause set different outcomes."""
+    by_clause: dict[str, set[str]] = {}
+    for rule, outcome in fired:
+        by_clause.setdefault(clause_of[rule], set()).add(outcome)
+    return any(len(outcomes) > 1 for outcomes in by_clause.values())
 
 
 def hints_for(rule_file: str | Path) -> Hints:

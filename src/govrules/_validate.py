@@ -19,7 +19,7 @@ from ._suggest import did_you_mean
 
 def validate(spec: RulesetSpec, facts: Any) -> dict[str, Any]:
     facts = _plain(facts)
-    if not isinstance(facts, Mapping):
+    if not _mapping(facts):
         raise InputError("facts", "a mapping of fact names to values", facts)
     return _fields(spec.facts, facts, "", f"ruleset '{spec.name}'")
 
@@ -36,12 +36,32 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _mapping(value: Any) -> bool:
+    # dict first: isinstance against typing.Mapping goes through slow ABC machinery.
+    return type(value) is dict or isinstance(value, Mapping)
+
+
+# Field names per declared field tuple, computed once (specs live as long as the process;
+# the tuple is kept in the entry so its id cannot be reused by another).
+_NAMES: dict[int, tuple[tuple[FieldSpec, ...], frozenset[str], list[str]]] = {}
+
+
+def _names(fields: tuple[FieldSpec, ...]) -> tuple[frozenset[str], list[str]]:
+    entry = _NAMES.get(id(fields))
+    if entry is None or entry[0] is not fields:
+        listed = [f.name for f in fields]
+        if len(_NAMES) > 4096:  # specs loaded again and again (lint, tests) must not pile up
+            _NAMES.clear()
+        entry = _NAMES[id(fields)] = (fields, frozenset(listed), listed)
+    return entry[1], entry[2]
+
+
 def _fields(fields: tuple[FieldSpec, ...], given: Mapping[str, Any], prefix: str, owner: str) -> dict[str, Any]:
-    names = [f.name for f in fields]
+    known, names = _names(fields)
     for key in given:
         if not isinstance(key, str):
             raise InputError(prefix.rstrip(".") or "facts", "field names must be strings", key)
-        if key not in names:
+        if key not in known:
             hint = did_you_mean(key, names)
             expected = f"no field '{key}' in {owner}" + (f"; {hint}" if hint else "")
             raise InputError(f"{prefix}{key}", expected)
@@ -106,11 +126,11 @@ def _value(t: TypeSpec, value: Any, path: str) -> Any:
         assert t.items is not None
         return [_value(t.items, item, f"{path}[{i}]") for i, item in enumerate(value)]
     if kind == "object":
-        if not isinstance(value, Mapping):
+        if not _mapping(value):
             raise InputError(path, t.describe(), value)
         return _fields(t.fields, value, f"{path}.", f"'{path}'")
     if kind == "mapping":
-        if not isinstance(value, Mapping):
+        if not _mapping(value):
             raise InputError(path, t.describe(), value)
         out = {}
         for k, v in value.items():

@@ -9,14 +9,14 @@ from click.testing import CliRunner
 
 from govrules._cli import cli
 from govrules._errors import RulesetError
-from govrules._prove import Hints, describe, hints_for, load_hints, prove
+from govrules._prove import Hints, describe, hints_for, load_hints, prove, render
 from govrules._rulesets import available, ruleset_dir, runner, runner_for_file
 
 DATA = Path(__file__).parent / "data"
 # Shipped rulesets that do not prove yet, and why (reported to their owners; see docs/prove.md).
 KNOWN = {
-    "decision": "the generic product of matter's fields is too large; needs a decision.prove.yaml",
-    "meeting": "the generic product of meeting's fields is too large; needs a meeting.prove.yaml",
+    "meeting": "4.4 read both ways: special-topic.convened (can_convene) fires beside chair-not-authorised "
+               "(cannot_convene), and a special-topic meeting without a convener gets no outcome from any rule",
 }
 
 
@@ -96,3 +96,45 @@ def test_outcomes_from_different_clauses_are_not_an_overlap() -> None:
     clause_of = {"a": "5.2.1", "b": "5.3", "c": "5.2.1"}
     assert not _contradictory((("a", "allowed"), ("b", "denied")), clause_of)
     assert _contradictory((("a", "allowed"), ("c", "denied")), clause_of)
+
+
+def test_parts_are_proved_as_a_union_of_products(tmp_path: Path) -> None:
+    """Two parts fixing town_wide to each value cover the same 16 classes as the one product."""
+    hints = tmp_path / "conference.prove.yaml"
+    hints.write_text("ruleset: conference\ndomains:\n  conference.title: [null]\nparts:\n"
+                     "  - {name: 全镇性, domains: {conference.town_wide: [true]}}\n"
+                     "  - {name: 非全镇性, domains: {conference.town_wide: [false]}}\n", encoding="utf-8")
+    proof = prove(runner("conference"), load_hints(hints))
+    whole = prove(runner("conference"), Hints(domains={"conference.title": (None,)}))
+    assert proof.ok and proof.classes == whole.classes == 16 and proof.outcomes == whole.outcomes
+
+
+def test_a_counterexample_names_the_part_it_was_found_in(tmp_path: Path) -> None:
+    """broken-gap's gap is reported from the part that varies town_wide to false, and the CLI says so."""
+    hints = tmp_path / "broken-gap.prove.yaml"
+    hints.write_text("ruleset: conference\nparts:\n"
+                     "  - {name: 全镇性, domains: {conference.town_wide: [true]}}\n"
+                     "  - {name: 非全镇性, domains: {conference.town_wide: [false]}}\n", encoding="utf-8")
+    proof = prove(runner_for_file(DATA / "broken-gap.yaml"), load_hints(hints))
+    assert proof.gaps and {g.part for g in proof.gaps} == {"非全镇性"}
+    assert "证明的部分「非全镇性」" in render(proof, runner_for_file(DATA / "broken-gap.yaml").spec)
+
+
+@pytest.mark.parametrize("text", ["parts: [{domains: {}}]\n", "parts: [{name: a, domain: {}}]\n",
+                                  "parts: {name: a}\n", "parts: [{name: a, domains: {conference.title: []}}]\n"])
+def test_malformed_parts_are_refused(tmp_path: Path, text: str) -> None:
+    """A part without a name, with an unknown key, not in a list, or with an empty domain is a RulesetError."""
+    hints = tmp_path / "conference.prove.yaml"
+    hints.write_text("ruleset: conference\n" + text, encoding="utf-8")
+    with pytest.raises(RulesetError):
+        load_hints(hints)
+
+
+def test_meeting_fails_only_on_the_reported_special_topic_classes() -> None:
+    """With meeting.prove.yaml the space is small enough; every gap and overlap is the reported 4.4 one."""
+    proof = prove(runner("meeting"), hints_for(ruleset_dir() / "meeting.yaml"))
+    assert proof.error is None and proof.gaps and proof.overlaps
+    assert all(g.facts["meeting"]["kind"] == "special_topic_meeting" and "convener" not in g.facts["meeting"]
+               for g in proof.gaps)
+    assert all({r for r, _ in o.fired} == {"meeting.special-topic.convened", "meeting.special-topic.chair-not-authorised"}
+               for o in proof.overlaps)

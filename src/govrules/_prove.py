@@ -4,7 +4,10 @@ The input facts of a ruleset are enumerated over finite *classes*: each input fi
 small domain by its type (bool → false/true; enum → every code; int → 0..3; a date → the
 anchor, or each deadline derived from the anchor ±1 day; names, persons and the division from
 one consistent pool; lists → small subsets), unless ``rulesets/<name>.prove.yaml`` lists the
-values for a path. docs/prove.md says why each reduction is sound.
+values for a path. A prove file may also split the space into *parts*: each part is its own
+product (the shared domains with the part's own on top), and the classes are their union —
+for rulesets whose clauses read disjoint groups of fields. docs/prove.md says why each
+reduction is sound.
 
 Definitions (checked for every class that validates):
 
@@ -42,17 +45,27 @@ NAMES = {"mayor": "张三", "vice_mayor": "李四", "party_secretary": "孙书�
          "office_director": "周主任", "department": "农业服务中心", "public_institution": "社区事务受理中心",
          "town_company": "镇资产公司", "village_committee": "某村委会"}
 DIVISION = {"agriculture": "李四", "urban": "王五"}
-_HINT_KEYS = ("ruleset", "anchor", "limit", "domains")
+_HINT_KEYS = ("ruleset", "anchor", "limit", "domains", "parts")
+_PART_KEYS = ("name", "domains")
+
+
+@attrs.frozen
+class Part:
+    """One product of a split space: its name and the domains it sets on top of the shared ones."""
+
+    name: str
+    domains: Mapping[str, tuple[Any, ...]] = attrs.field(factory=dict)
 
 
 @attrs.frozen
 class Hints:
-    """A ruleset's prove file: the anchor date, the class limit and explicit domains by path."""
+    """A ruleset's prove file: the anchor date, the class limit, explicit domains by path, parts."""
 
     anchor: str = ANCHOR
     limit: int = LIMIT
     domains: Mapping[str, tuple[Any, ...]] = attrs.field(factory=dict)
     file: str | None = None
+    parts: tuple[Part, ...] = ()
 
 
 def load_hints(path: str | Path) -> Hints:
@@ -66,11 +79,26 @@ def load_hints(path: str | Path) -> Hints:
         if k not in _HINT_KEYS:
             raise RulesetError(f"unknown key '{k}' in the prove file", file=str(path),
                                hint="keys: " + ", ".join(_HINT_KEYS))
-    domains = root.get("domains") or {}
+    parts = root.get("parts") or []
+    if not isinstance(parts, list) or not all(isinstance(p, dict) for p in parts):
+        raise RulesetError("'parts' is a list of mappings with 'name' and 'domains'", file=str(path))
+    for p in parts:
+        for k in p:
+            if k not in _PART_KEYS:
+                raise RulesetError(f"unknown key '{k}' in a part of the prove file", file=str(path),
+                                   hint="keys: " + ", ".join(_PART_KEYS))
+        if not p.get("name"):
+            raise RulesetError("every part of the prove file needs a 'name'", file=str(path))
+    return Hints(anchor=str(root.get("anchor", ANCHOR)), limit=int(root.get("limit", LIMIT)),
+                 domains=_domains(root.get("domains"), path), file=str(path),
+                 parts=tuple(Part(str(p["name"]), _domains(p.get("domains"), path)) for p in parts))
+
+
+def _domains(domains: Any, path: Path) -> dict[str, tuple[Any, ...]]:
+    domains = domains or {}
     if not isinstance(domains, dict) or not all(isinstance(v, list) and v for v in domains.values()):
         raise RulesetError("'domains' maps a path (fact.field) to a non-empty list of values", file=str(path))
-    return Hints(anchor=str(root.get("anchor", ANCHOR)), limit=int(root.get("limit", LIMIT)),
-                 domains={str(k): tuple(v) for k, v in domains.items()}, file=str(path))
+    return {str(k): tuple(v) for k, v in domains.items()}
 
 
 @attrs.frozen
@@ -78,6 +106,7 @@ class Counterexample:
     facts: Mapping[str, Any]
     fired: tuple[tuple[str, str], ...]  # (rule id, outcome) of the outcome-setting rules that fired
     outcome: str
+    part: str | None = None  # the part of a split space it was found in
 
 
 @attrs.frozen
@@ -232,21 +261,45 @@ def _sample(t: TypeSpec) -> Any:
 
 def classes(spec: RulesetSpec, runner: Any, hints: Hints) -> tuple[int, Iterator[dict[str, Any]]]:
     """How many input classes, and an iterator over them (each a facts mapping)."""
-    doms = _Domains(spec, hints, _deadlines(spec, runner, hints.anchor))
-    names = [f.name for f in spec.facts]
-    parts = [doms.fact(f) for f in spec.facts]
-    total = 1
-    for p in parts:
-        total *= len(p)
-    if total > hints.limit:
-        sizes = ", ".join(f"{n}: {len(p)}" for n, p in zip(names, parts))
-        raise TooLarge(f"{total} input classes exceed the limit {hints.limit} ({sizes}); narrow the domains in "
-                       f"rulesets/{spec.name}.prove.yaml")
+    total, space = _space(spec, runner, hints)
+    return total, (facts for _, facts in space)
 
-    def gen() -> Iterator[dict[str, Any]]:
-        for combo in itertools.product(*parts):
-            yield {n: copy.deepcopy(v) for n, v in zip(names, combo) if v is not None}
+
+def _space(spec: RulesetSpec, runner: Any,
+           hints: Hints) -> tuple[int, Iterator[tuple[str | None, dict[str, Any]]]]:
+    """How many input classes, and an iterator over (part name, facts)."""
+    total, space = 0, []
+    deadlines = _deadlines(spec, runner, hints.anchor)
+    for part, domains in _split(hints):
+        tail = f" in part '{part}'" if part else ""
+        doms = _Domains(spec, attrs.evolve(hints, domains=domains, parts=()), deadlines)
+        try:
+            axes = [doms.fact(f) for f in spec.facts]
+        except TooLarge as exc:
+            raise TooLarge(f"{exc}{tail}") from None
+        size = 1
+        for a in axes:
+            size *= len(a)
+        total += size
+        space.append((part, axes))
+        if total > hints.limit:
+            sizes = ", ".join(f"{f.name}: {len(a)}" for f, a in zip(spec.facts, axes))
+            raise TooLarge(f"{total} input classes exceed the limit {hints.limit} ({sizes}{tail}); narrow the "
+                           f"domains in rulesets/{spec.name}.prove.yaml")
+    names = [f.name for f in spec.facts]
+
+    def gen() -> Iterator[tuple[str | None, dict[str, Any]]]:
+        for part, axes in space:
+            for combo in itertools.product(*axes):
+                yield part, {n: copy.deepcopy(v) for n, v in zip(names, combo) if v is not None}
     return total, gen()
+
+
+def _split(hints: Hints) -> list[tuple[str | None, Mapping[str, tuple[Any, ...]]]]:
+    """(part name, domains) for each product: the shared domains, with each part's on top."""
+    if not hints.parts:
+        return [(None, hints.domains)]
+    return [(p.name, {**hints.domains, **p.domains}) for p in hints.parts]
 
 
 def prove(runner: Any, hints: Hints | None = None) -> Proof:
@@ -254,7 +307,7 @@ def prove(runner: Any, hints: Hints | None = None) -> Proof:
     spec = runner.spec
     hints = hints or Hints()
     try:
-        total, space = classes(spec, runner, hints)
+        total, space = _space(spec, runner, hints)
     except TooLarge as exc:
         return Proof(spec.name, 0, 0, 0, (), (), {}, error=str(exc))
     outcome_of = {r.id: r.then.outcome for r in spec.rules if r.then.outcome}
@@ -264,7 +317,7 @@ def prove(runner: Any, hints: Hints | None = None) -> Proof:
     overlaps: list[Counterexample] = []
     counts: dict[str, int] = {}
     rejected = 0
-    for facts in space:
+    for part, facts in space:
         try:
             typed = validate(spec, facts)
             runner._derive(typed, Context(default_calendar()))
@@ -283,9 +336,9 @@ def prove(runner: Any, hints: Hints | None = None) -> Proof:
         fired, outcome = cache[key]
         counts[outcome] = counts.get(outcome, 0) + 1
         if not fired:
-            gaps.append(Counterexample(facts, fired, outcome))
+            gaps.append(Counterexample(facts, fired, outcome, part))
         elif _contradictory(fired, clause_of):
-            overlaps.append(Counterexample(facts, fired, outcome))
+            overlaps.append(Counterexample(facts, fired, outcome, part))
     return Proof(spec.name, total, len(cache), rejected, tuple(gaps), tuple(overlaps), counts)
 
 
@@ -353,7 +406,7 @@ def render(proof: Proof, spec: RulesetSpec) -> str:
         if not items:
             continue
         first = items[0]
-        lines.append(f"  第一个{kind}：")
+        lines.append(f"  第一个{kind}" + (f"（证明的部分「{first.part}」）" if first.part else "") + "：")
         lines.extend(f"    {x}" for x in describe(spec, first.facts))
         if first.fired:
             lines.append("    触发：" + "；".join(f"{r} → {o}" for r, o in first.fired))

@@ -218,3 +218,18 @@ def test_deadline_status_when_due():
     assert f(ctx, date=None, deadline="2026-09-29") == "missing"
     assert f(ctx, date="2026-09-29", deadline="2026-09-29") == "on_time"
     assert f(ctx, date="2026-09-30", deadline="2026-09-29") == "late"
+
+
+def test_authority_distinguishes_given_authorised_and_delegated():
+    """authority(): no person → not_given; a listed role → authorised; a delegable role only with delegation."""
+    from govrules._derive import FUNCTIONS, Context
+    from govrules._calendar import default_calendar
+
+    fn = FUNCTIONS["authority"].func
+    ctx = Context(default_calendar())
+    roles, delegable = ["mayor", "vice_mayor"], ["office"]
+    assert fn(ctx, None, roles, delegable) == "not_given"
+    assert fn(ctx, {"name": "李四", "role": "vice_mayor"}, roles, delegable) == "authorised"
+    assert fn(ctx, {"name": "办公室", "role": "office"}, roles, delegable) == "not_authorised"
+    assert fn(ctx, {"name": "办公室", "role": "office", "delegated_by_mayor": True}, roles, delegable) == "authorised"
+    assert fn(ctx, {"name": "某部门", "role": "department", "delegated_by_mayor": True}, roles, delegable) == "not_authorised"

@@ -71,3 +71,17 @@ def deadline_status_when_due(ctx: Context, date: str | None, deadline: str | Non
     if not date:
         return "missing"
     return "on_time" if ctx.date(date) <= ctx.date(deadline) else "late"
+
+
+@derived("str")
+def authority(ctx: Context, person: Mapping[str, Any] | None, roles: list[str],
+              delegated_roles: list[str] | None = None) -> str:
+    """'not_given' without a person; 'authorised' for a role in ``roles``, or in ``delegated_roles`` with delegated_by_mayor; else 'not_authorised'."""
+    if not person:
+        return "not_given"
+    role = person.get("role")
+    if role in (roles or ()):
+        return "authorised"
+    if role in (delegated_roles or ()) and person.get("delegated_by_mayor"):
+        return "authorised"
+    return "not_authorised"

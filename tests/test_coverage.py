@@ -107,3 +107,11 @@ def test_cli_coverage_reports_every_catalogue_clause(tmp_path: Path, flag: list[
     else:
         for c in clauses():
             assert f"  {c.id}  " in result.output
+
+
+def test_the_shipped_rulesets_cover_every_computable_clause() -> None:
+    """govrules coverage is complete: each computable clause has a rule, each rule a firing and a non-firing case."""
+    from govrules._coverage import coverage
+
+    cov = coverage()
+    assert cov.ok, (cov.uncovered, cov.never_fired, cov.always_fired, cov.broken)

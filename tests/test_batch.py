@@ -130,3 +130,16 @@ def test_run_batch_rejects_nonsense_sizes(kwargs):
     with pytest.raises(govrules.InputError) as caught:
         list(run_batch("conference", [], **kwargs))
     assert caught.value.path == next(iter(kwargs))
+
+
+def test_batch_without_remedies_leaves_them_out() -> None:
+    """evaluate_lines(remedies=False) gives the same verdicts without data.remedies."""
+    import json
+
+    from govrules._batch import evaluate_lines
+
+    line = json.dumps({"conference": {"town_wide": True}})
+    with_r = json.loads(next(evaluate_lines("conference", [line])).output)
+    without = json.loads(next(evaluate_lines("conference", [line], remedies=False)).output)
+    assert "remedies" in with_r["data"] and "remedies" not in without["data"]
+    assert with_r["outcome"] == without["outcome"] == "denied"

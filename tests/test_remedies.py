@@ -138,3 +138,57 @@ def test_configure_remedies_false_turns_the_search_off_and_true_back_on() -> Non
     with pytest.raises(govrules.InputError) as err:
         govrules.configure(remedies="yes")
     assert err.value.path == "remedies"
+
+
+def test_remedies_are_searched_only_when_read(monkeypatch) -> None:
+    """A refused verdict costs no re-evaluation until data["remedies"] is read, and then only once."""
+    import govrules
+    from govrules import _remedies
+
+    calls = []
+    real = _remedies.search
+    monkeypatch.setattr(_remedies, "search", lambda *a, **k: calls.append(1) or real(*a, **k))
+    v = govrules.check_conference(conference={"town_wide": True})
+    assert not v.allowed and "remedies" in v.data and calls == []
+    first = v.data["remedies"]
+    assert calls == [1] and first and v.data["remedies"] == first and calls == [1]
+    assert v.to_dict()["data"]["remedies"] == first
+
+
+def test_remedies_use_the_facts_as_they_were_when_evaluated() -> None:
+    """Editing the caller's facts after evaluate() does not change the remedies found later."""
+    import govrules
+
+    facts = {"conference": {"town_wide": True, "overall_work": True}}
+    v = govrules.evaluate("conference", facts)
+    facts["conference"]["mayor_approved"] = True
+    paths = {c["path"] for r in v.data["remedies"] for c in r["changes"]}
+    assert "conference.mayor_approved" in paths
+
+
+def test_verdict_data_is_read_only_and_survives_pickling() -> None:
+    """data cannot be assigned into; a pickled verdict keeps its remedies."""
+    import pickle
+
+    import govrules
+
+    v = govrules.check_conference(conference={"town_wide": True})
+    with pytest.raises(TypeError):
+        v.data["outcome"] = "x"  # type: ignore[index]
+    again = pickle.loads(pickle.dumps(v))
+    assert again.to_dict() == v.to_dict()
+
+
+def test_cli_no_remedies_leaves_them_out_of_json() -> None:
+    """govrules check --json --no-remedies prints a verdict without data.remedies."""
+    import json
+
+    from click.testing import CliRunner
+
+    from govrules._cli import cli
+
+    example = str(Path(__file__).resolve().parents[1] / "examples" / "conference-overall-work.json")
+    with_r = json.loads(CliRunner().invoke(cli, ["check", "conference", example, "--json"]).output)
+    without = json.loads(CliRunner().invoke(cli, ["check", "conference", example, "--json", "--no-remedies"]).output)
+    assert "remedies" in with_r["data"] and "remedies" not in without["data"]
+    assert {k: v for k, v in with_r["data"].items() if k != "remedies"} == without["data"]

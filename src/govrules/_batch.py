@@ -57,14 +57,18 @@ def evaluate_lines(
     lines: Iterable[str | tuple[int, str]],
     *,
     calendar: WorkingCalendar | None = None,
+    remedies: bool = True,
 ) -> Iterator[Result]:
     """Evaluate JSON Lines records with ``ruleset``, one Result per non-blank line, in order.
+
+    ``remedies=False`` leaves ``data.remedies`` out: finding them re-evaluates each refused
+    record many times, the larger part of a batch's cost when most records are refused.
 
     ``lines`` are the raw lines, or ``(line_number, text)`` pairs when they are a slice
     of a larger file (so errors name the right line). Blank lines are skipped silently.
     An unknown ``ruleset`` raises InputError at once: no record could be evaluated.
     """
-    from ._facade import evaluate
+    from ._facade import _evaluate
     from ._rulesets import runner
 
     runner(ruleset)  # fail fast on a bad ruleset name, before any record
@@ -80,7 +84,7 @@ def evaluate_lines(
             yield Result(line, bad=BadRecord(line, f"not valid JSON ({detail})"))
             continue
         try:
-            verdict = evaluate(ruleset, facts, calendar=calendar)
+            verdict = _evaluate(ruleset, facts, calendar=calendar, remedies=remedies)
         except (InputError, CalendarError) as exc:
             yield Result(line, bad=BadRecord(line, f"{type(exc).__name__}: {exc}"))
             continue
@@ -93,16 +97,18 @@ def evaluate_lines(
 _worker: dict[str, Any] = {}
 
 
-def _init_worker(ruleset: str, calendar_files: tuple[str, ...]) -> None:
+def _init_worker(ruleset: str, calendar_files: tuple[str, ...], remedies: bool = True) -> None:
     from ._rulesets import runner
 
     _worker["ruleset"] = ruleset
+    _worker["remedies"] = remedies
     _worker["calendar"] = WorkingCalendar.from_files(*calendar_files) if calendar_files else None
     runner(ruleset).engine()  # load, check and compile once per process, not per chunk
 
 
 def _run_chunk(chunk: list[tuple[int, str]]) -> list[Result]:
-    return list(evaluate_lines(_worker["ruleset"], chunk, calendar=_worker["calendar"]))
+    return list(evaluate_lines(_worker["ruleset"], chunk, calendar=_worker["calendar"],
+                               remedies=_worker["remedies"]))
 
 
 def _chunks(lines: Iterable[str], size: int) -> Iterator[list[tuple[int, str]]]:
@@ -131,6 +137,7 @@ def run_batch(
     workers: int | None = None,
     calendar_files: Sequence[str] = (),
     chunk_size: int = DEFAULT_CHUNK,
+    remedies: bool = True,
 ) -> Iterator[Result]:
     """Evaluate every line of a JSON Lines stream on ``workers`` processes, yielding in input order.
 
@@ -147,7 +154,7 @@ def run_batch(
 
     runner(ruleset)  # an unknown ruleset is one error now, not one per record in every worker
     if workers == 1:
-        yield from evaluate_lines(ruleset, lines, calendar=calendar)
+        yield from evaluate_lines(ruleset, lines, calendar=calendar, remedies=remedies)
         return
     # spawn, not fork: forking a process that may run other threads (an application, a
     # test runner) can deadlock, and 3.12 warns about it. Workers pay one import each.
@@ -155,7 +162,7 @@ def run_batch(
     window = workers * 4
     with ProcessPoolExecutor(
         max_workers=workers, mp_context=context,
-        initializer=_init_worker, initargs=(ruleset, tuple(str(p) for p in calendar_files)),
+        initializer=_init_worker, initargs=(ruleset, tuple(str(p) for p in calendar_files), remedies),
     ) as pool:
         pending: collections.deque[Future[list[Result]]] = collections.deque()
         for chunk in _chunks(lines, chunk_size):
@@ -169,7 +176,8 @@ def run_batch(
 # ---- the command line ---------------------------------------------------------------------
 
 
-def cli_batch(ruleset: str, path: str, workers: int | None, calendar_files: Sequence[str]) -> int:
+def cli_batch(ruleset: str, path: str, workers: int | None, calendar_files: Sequence[str],
+              remedies: bool = True) -> int:
     """`govrules check RULESET --batch FILE`: verdicts to stdout, bad records to stderr; the exit code."""
     import sys
 
@@ -193,7 +201,8 @@ def cli_batch(ruleset: str, path: str, workers: int | None, calendar_files: Sequ
             bar = click.progressbar(length=total, label="govrules", file=sys.stderr)
             bar.__enter__()
         done = 0
-        for result in run_batch(ruleset, _decoded(stream, name), workers=workers, calendar_files=calendar_files):
+        for result in run_batch(ruleset, _decoded(stream, name), workers=workers, calendar_files=calendar_files,
+                                 remedies=remedies):
             if result.output is not None:
                 verdicts += 1
                 sys.stdout.write(result.output + "\n")

@@ -73,10 +73,10 @@ def render(verdict: Verdict, title: str = "") -> str:
     if verdict.data:
         lines.append("")
         lines.append("数据：")
-        for k, v in verdict.data.items():
+        for k in verdict.data:
             if k == "remedies":
-                continue  # shown in words by --explain
-            lines.append(f"  {k}: {json.dumps(v, ensure_ascii=False, sort_keys=True)}")
+                continue  # shown in words by --explain (and not computed unless asked for)
+            lines.append(f"  {k}: {json.dumps(verdict.data[k], ensure_ascii=False, sort_keys=True)}")
     return "\n".join(lines)
 
 
@@ -109,17 +109,19 @@ def cli() -> None:
 @click.option("--trace", is_flag=True, help="Also print the chain of fired rules and the facts each matched.")
 @click.option("--explain", is_flag=True,
               help="Print the trace and, when not allowed, the smallest changes of facts that would allow it.")
+@click.option("--remedies/--no-remedies", default=True, show_default=True,
+              help="Include data.remedies in --json and --batch output (finding them re-evaluates refused facts).")
 @click.option("--log", "log_path", type=click.Path(dir_okay=False),
               help="Append the decision to this JSON Lines log (input hash only, no input values).")
 @calendar_option
 def check(ruleset: str, facts: str | None, as_json: bool, trace: bool, log_path: str | None,
           calendars: Sequence[str], batch_path: str | None = None, workers: int | None = None,
-          explain: bool = False) -> None:
+          explain: bool = False, remedies: bool = True) -> None:
     """Evaluate FACTS (.json or .yaml) with RULESET; exit 0 allowed, 1 not allowed, 2 bad input.
 
     With --batch instead of FACTS: exit 0 when every record had a verdict, 2 when any was skipped.
     """
-    from ._facade import evaluate
+    from ._facade import _evaluate
 
     if batch_path is not None or facts is None:
         from ._batch import cli_batch
@@ -127,11 +129,11 @@ def check(ruleset: str, facts: str | None, as_json: bool, trace: bool, log_path:
         if facts is not None or batch_path is None:
             raise _Fail("give either FACTS or --batch RECORDS.jsonl" if facts is None
                         else "give either FACTS or --batch, not both")
-        sys.exit(cli_batch(ruleset, batch_path, workers, calendars))
+        sys.exit(cli_batch(ruleset, batch_path, workers, calendars, remedies=remedies))
 
     try:
         given = read_facts(facts)
-        verdict = evaluate(ruleset, given, calendar=make_calendar(calendars))
+        verdict = _evaluate(ruleset, given, calendar=make_calendar(calendars), remedies=remedies)
         if log_path:
             from ._log import DecisionLog
             from ._rulesets import runner

@@ -12,12 +12,23 @@ from ._rulesets import runner
 
 
 def evaluate(ruleset: str, facts: Mapping[str, Any], *, calendar: WorkingCalendar | None = None) -> Verdict:
-    """Evaluate ``facts`` with the shipped ruleset named ``ruleset`` and return its Verdict."""
+    """Evaluate ``facts`` with the shipped ruleset named ``ruleset`` and return its Verdict.
+
+    A verdict that is not allowed carries ``data["remedies"]`` (the smallest changes of facts
+    that would allow it), computed on first access; ``govrules.configure(remedies=False)``
+    leaves it out.
+    """
+    return _evaluate(ruleset, facts, calendar=calendar)
+
+
+def _evaluate(ruleset: str, facts: Mapping[str, Any], *, calendar: WorkingCalendar | None = None,
+              remedies: bool = True) -> Verdict:
     if calendar is not None and not isinstance(calendar, WorkingCalendar):
         raise InputError("calendar", "a govrules.WorkingCalendar", calendar)
     run = runner(ruleset)
-    # A verdict that is not allowed says which smallest change of facts would allow it.
-    verdict = _remedies.attach(run, facts, run.evaluate(facts, calendar=calendar), calendar)
+    verdict = run.evaluate(facts, calendar=calendar)
+    if remedies:
+        verdict = _remedies.attach(run, facts, verdict, calendar)
     _log.record(run.spec, facts, verdict)
     return verdict
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import copy
-from typing import Any, Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
 
 import attrs
 
@@ -221,6 +223,57 @@ def _frozen_copy(value: Any) -> Any:
     return copy.deepcopy(value)
 
 
+class VerdictData(Mapping[str, Any]):
+    """A verdict's ``data``: read-only, JSON-shaped; a value computed on demand is filled on first use.
+
+    ``remedies`` re-evaluates the facts many times (docs/auditing.md), so it is computed only
+    when someone reads it (``data["remedies"]``, ``to_dict()``, ``--explain``), once, under a lock.
+    A verdict that is merely checked for ``allowed`` costs no re-evaluation.
+    """
+
+    __slots__ = ("_items", "_pending", "_lock")
+
+    def __init__(self, items: Mapping[str, Any] | None = None,
+                 pending: Mapping[str, Callable[[], Any]] | None = None) -> None:
+        self._items = _frozen_copy(dict(items or {}))
+        self._pending = dict(pending or {})
+        self._lock = threading.Lock()
+
+    def __getitem__(self, key: str) -> Any:
+        if key in self._pending:
+            with self._lock:
+                thunk = self._pending.get(key)
+                if thunk is not None:
+                    self._items[key] = _frozen_copy(thunk())
+                    del self._pending[key]
+        return self._items[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._items) + [k for k in list(self._pending) if k not in self._items])
+
+    def __len__(self) -> int:
+        return len(set(self._items) | set(self._pending))
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._items or key in self._pending
+
+    def __repr__(self) -> str:
+        pending = f", pending={sorted(self._pending)}" if self._pending else ""
+        return f"VerdictData({self._items!r}{pending})"
+
+    def __reduce__(self) -> Any:
+        # Pickling and deep copies take the computed values (a lock does not travel).
+        return (VerdictData, ({k: self[k] for k in self},))
+
+    def computed(self) -> dict[str, Any]:
+        """The values computed so far, without computing pending ones."""
+        return _frozen_copy(dict(self._items))
+
+
+def _verdict_data(value: Any) -> VerdictData:
+    return value if isinstance(value, VerdictData) else VerdictData(value)
+
+
 @attrs.frozen
 class Finding:
     """A fired rule that matters to a person, carrying its rule's citation automatically."""
@@ -265,7 +318,7 @@ class Verdict:
     allowed: bool
     findings: tuple[Finding, ...]
     clauses: tuple[str, ...]
-    data: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen_copy)
+    data: VerdictData = attrs.field(factory=VerdictData, converter=_verdict_data)
     trace: tuple[TraceStep, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
@@ -275,6 +328,6 @@ class Verdict:
             "allowed": self.allowed,
             "findings": [f.to_dict() for f in self.findings],
             "clauses": list(self.clauses),
-            "data": copy.deepcopy(dict(self.data)),
+            "data": {k: _frozen_copy(self.data[k]) for k in self.data},
             "trace": [t.to_dict() for t in self.trace],
         }

@@ -26,7 +26,7 @@ import attrs
 from ._calendar import WorkingCalendar, default_calendar
 from ._derive import FUNCTIONS, Context
 from ._errors import CalendarError, InputError
-from ._model import FieldSpec, TypeSpec, Verdict
+from ._model import FieldSpec, TypeSpec, Verdict, VerdictData
 from ._validate import validate
 
 MAX_REMEDIES = 8
@@ -470,7 +470,18 @@ def attach(runner: Any, facts: Any, verdict: Verdict, calendar: WorkingCalendar 
     """
     if verdict.allowed or not _enabled:
         return verdict
-    return attrs.evolve(verdict, data={**verdict.data, "remedies": search(runner, facts, verdict, calendar)})
+    # The search runs when data["remedies"] is first read, on a snapshot of the facts, so a
+    # caller that edits its facts afterwards cannot change what the remedies were found for.
+    snapshot = _snapshot(facts)
+    data = VerdictData(verdict.data.computed(),
+                       pending={"remedies": lambda: search(runner, snapshot, verdict, calendar)})
+    return attrs.evolve(verdict, data=data)
+
+
+def _snapshot(facts: Any) -> Any:
+    if attrs.has(type(facts)):
+        facts = attrs.asdict(facts, recurse=True)
+    return copy.deepcopy(facts)
 
 
 def render_remedies(verdict: Verdict) -> str:

@@ -199,20 +199,20 @@ def test_joined_and_exceeds():
     assert _call("exceeds", value=2, limit=1) is True
 
 
-def test_when_functions_skip_the_calendar_when_not_applicable():
+def test_deadline_functions_skip_the_calendar_when_not_applicable():
     """With applies false the deadline is None and no calendar (not even 2027's) is consulted."""
     ctx = _ctx()
-    assert FUNCTIONS["working_days_before_when"].func(ctx, date="2027-01-04", days=2, applies=False) is None
-    assert FUNCTIONS["previous_working_day_when"].func(ctx, date="2027-01-04", applies=False) is None
+    assert FUNCTIONS["working_days_before"].func(ctx, date="2027-01-04", days=2, applies=False) is None
+    assert FUNCTIONS["previous_working_day"].func(ctx, date="2027-01-04", applies=False) is None
     assert ctx.sources == set()
-    assert FUNCTIONS["working_days_before_when"].func(ctx, date="2026-10-08", days=2, applies=True) == "2026-09-29"
-    assert FUNCTIONS["previous_working_day_when"].func(ctx, date="2026-09-21", applies=True) == "2026-09-20"
+    assert FUNCTIONS["working_days_before"].func(ctx, date="2026-10-08", days=2, applies=True) == "2026-09-29"
+    assert FUNCTIONS["previous_working_day"].func(ctx, date="2026-09-21", applies=True) == "2026-09-20"
     assert ctx.sources == {WorkingCalendar().source(dt.date(2026, 1, 1))}
 
 
-def test_deadline_status_when_due():
+def test_deadline_status_without_a_deadline_is_not_applicable():
     """not_applicable without a deadline; missing, on_time (the deadline day itself) or late otherwise."""
-    f = FUNCTIONS["deadline_status_when_due"].func
+    f = FUNCTIONS["deadline_status"].func
     ctx = _ctx()
     assert f(ctx, date="2026-09-30", deadline=None) == "not_applicable"
     assert f(ctx, date=None, deadline="2026-09-29") == "missing"

@@ -121,8 +121,10 @@ def equals(ctx: Context, left: Any, right: Any) -> bool:
 
 
 @derived("date")
-def working_days_before(ctx: Context, date: str, days: int) -> str:
-    """The ``days``-th working day strictly before ``date`` (Chinese working days, 调休 included)."""
+def working_days_before(ctx: Context, date: str, days: int, applies: bool = True) -> str | None:
+    """The ``days``-th working day strictly before ``date`` (调休 included); nothing when ``applies`` is false."""
+    if not applies:
+        return None  # no deadline: the calendar is not consulted, so no year data is needed
     d = ctx.date(date)
     out = ctx.calendar.add_working_days(d, -days)
     ctx.note(d)
@@ -141,17 +143,22 @@ def working_days_after(ctx: Context, date: str, days: int) -> str:
 
 
 @derived("date")
-def previous_working_day(ctx: Context, date: str) -> str:
-    """The working day before ``date``."""
+def previous_working_day(ctx: Context, date: str, applies: bool = True) -> str | None:
+    """The last working day strictly before ``date``; nothing when ``applies`` is false."""
+    if not applies:
+        return None
     d = ctx.date(date)
     out = ctx.calendar.previous_working_day(d)
+    ctx.note(d)
     ctx.note(out)
     return out.isoformat()
 
 
 @derived("str")
-def deadline_status(ctx: Context, date: str | None, deadline: str) -> str:
-    """'missing' when no date, 'on_time' when on or before the deadline, else 'late'."""
+def deadline_status(ctx: Context, date: str | None, deadline: str | None) -> str:
+    """'not_applicable' without a deadline; else 'missing', 'on_time' (on or before it) or 'late'."""
+    if not deadline:
+        return "not_applicable"
     if not date:
         return "missing"
     return "on_time" if ctx.date(date) <= ctx.date(deadline) else "late"

@@ -39,40 +39,6 @@ def exceeds(ctx: Context, value: int | None, limit: int) -> bool:
     return value is not None and value > limit
 
 
-@derived("date")
-def working_days_before_when(ctx: Context, date: str, days: int, applies: bool) -> str | None:
-    """The ``days``-th working day strictly before ``date``, or nothing when ``applies`` is false."""
-    if not applies:
-        return None  # no deadline: the calendar is not consulted, so no year data is needed
-    d = ctx.date(date)
-    out = ctx.calendar.add_working_days(d, -days)
-    ctx.note(d)
-    ctx.note(out)
-    return out.isoformat()
-
-
-@derived("date")
-def previous_working_day_when(ctx: Context, date: str, applies: bool) -> str | None:
-    """The last working day strictly before ``date``, or nothing when ``applies`` is false."""
-    if not applies:
-        return None
-    d = ctx.date(date)
-    out = ctx.calendar.previous_working_day(d)
-    ctx.note(d)
-    ctx.note(out)
-    return out.isoformat()
-
-
-@derived("str")
-def deadline_status_when_due(ctx: Context, date: str | None, deadline: str | None) -> str:
-    """'not_applicable' without a deadline; else 'missing', 'on_time' (on or before) or 'late'."""
-    if not deadline:
-        return "not_applicable"
-    if not date:
-        return "missing"
-    return "on_time" if ctx.date(date) <= ctx.date(deadline) else "late"
-
-
 @derived("str")
 def authority(ctx: Context, person: Mapping[str, Any] | None, roles: list[str],
               delegated_roles: list[str] | None = None) -> str:

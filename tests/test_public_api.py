@@ -6,7 +6,7 @@ import govrules
 
 CONTRACT_NAMES = {
     "evaluate", "check_signing", "check_seal", "decision_scope", "check_meeting", "check_minutes",
-    "classify_disclosure", "check_submission", "check_conference", "clause",
+    "classify_disclosure", "check_submission", "check_conference", "clause", "meeting_timeline", "Timeline",
     "InputError", "RulesetError", "CalendarError", "WorkingCalendar", "Verdict", "Clause",
 }
 

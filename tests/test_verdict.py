@@ -113,3 +113,19 @@ def test_bad_calendar_argument_is_rejected():
     with pytest.raises(govrules.InputError) as e:
         govrules.check_conference(conference=DENIED, calendar="2027.yaml")  # type: ignore[arg-type]
     assert e.value.path == "calendar"
+
+
+def test_a_failing_derived_function_is_reported_as_ours(monkeypatch):
+    """A bug inside a derived function surfaces as govrules' EngineError naming the field, not a bare TypeError."""
+    from govrules import _derive
+    from govrules._engine import EngineError
+
+    def broken(ctx, keys, mapping):
+        raise TypeError("boom")
+
+    monkeypatch.setitem(_derive.FUNCTIONS, "lookup_all",
+                        attrs.evolve(_derive.FUNCTIONS["lookup_all"], func=broken))
+    with pytest.raises(EngineError) as e:
+        govrules.check_signing(document={"issuer": "government_office", "portfolios": ["x"]},
+                               signer={"name": "张三", "role": "mayor"})
+    assert "document.in_charge" in str(e.value) and isinstance(e.value, govrules.GovrulesError)

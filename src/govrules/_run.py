@@ -13,7 +13,8 @@ from ._calendar import WorkingCalendar, default_calendar
 from ._check import _each_fields
 from ._compile import compile_ruleset, engine_rule_name
 from ._derive import FUNCTIONS, Context
-from ._engine import Engine, Firing
+from ._engine import Engine, EngineError, Firing
+from ._errors import GovrulesError
 from ._model import SEVERITIES, Finding, Ref, RuleSpec, RulesetSpec, TraceStep, Verdict
 from ._validate import validate
 
@@ -66,13 +67,21 @@ class Runner:
     def _derive(self, typed: dict[str, Any], ctx: Context) -> None:
         for d in self.spec.derive:
             fn = FUNCTIONS[d.function]
-            if d.fact in self._items:
-                for item in _get(typed, self._items[d.fact]) or ():
-                    args = {k: _arg(v, typed, self._paths, d.fact, item) for k, v in d.args}
-                    item[d.field] = fn.func(ctx, **args)
-            elif typed.get(d.fact) is not None:
-                args = {k: _arg(v, typed, self._paths, None, None) for k, v in d.args}
-                typed[d.fact][d.field] = fn.func(ctx, **args)
+            try:
+                if d.fact in self._items:
+                    for item in _get(typed, self._items[d.fact]) or ():
+                        args = {k: _arg(v, typed, self._paths, d.fact, item) for k, v in d.args}
+                        item[d.field] = fn.func(ctx, **args)
+                elif typed.get(d.fact) is not None:
+                    args = {k: _arg(v, typed, self._paths, None, None) for k, v in d.args}
+                    typed[d.fact][d.field] = fn.func(ctx, **args)
+            except GovrulesError:
+                raise  # CalendarError and InputError are the caller's to see
+            except Exception as exc:
+                # Validated facts should never make a derived function fail; if one does, it
+                # is our bug, reported as ours rather than as a bare TypeError from inside.
+                raise EngineError(f"derived field {d.fact}.{d.field} ({d.function}, {d.where}) failed: "
+                                  f"{type(exc).__name__}: {exc}") from exc
 
     def _engine_facts(self, typed: Mapping[str, Any]) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []

@@ -27,11 +27,14 @@ class Case:
     expect: Mapping[str, Any]
     file: str
     line: int | None
-    calendar: str | None = None
+    calendar: Any = None  # a year file's path (relative to the cases file), or its data inline
 
     def calendar_obj(self) -> WorkingCalendar | None:
         if not self.calendar:
             return None
+        if isinstance(self.calendar, Mapping):
+            # Inline year data keeps a case self-contained wherever the cases file is installed.
+            return WorkingCalendar.from_mapping(self.calendar, source=f"{Path(self.file).name}: {self.name}")
         return WorkingCalendar.from_file(Path(self.file).parent / self.calendar)
 
 
@@ -71,7 +74,7 @@ def load_cases(path: str | Path) -> list[Case]:
             raise fail("'expect' needs 'outcome' (or 'error' for bad input)", node, "expect")
         out.append(Case(
             name=name.strip(), ruleset=ruleset, facts=plain(node.get("facts") or {}), expect=plain(expect),
-            file=file, line=position(node)[0], calendar=node.get("calendar"),
+            file=file, line=position(node)[0], calendar=plain(node.get("calendar")),
         ))
     return out
 

@@ -31,6 +31,12 @@ class Runner:
         self._items = {sub.each: _list_path(spec, sub.each) for f in spec.facts for sub in _each_fields(f)}
         self._paths = {f.name for f in spec.facts}
         self._outcome_rank = {o.id: i for i, o in enumerate(spec.outcomes)}
+        # Each derive spec's function and argument sources, resolved once rather than per call.
+        self._derivations = [
+            (d, d.fact in self._items,
+             tuple((k, _arg_source(v, self._paths, d.fact if d.fact in self._items else None)) for k, v in d.args))
+            for d in spec.derive
+        ]
         self._engine: Engine | None = None
         self._lock = threading.Lock()
 
@@ -65,16 +71,16 @@ class Runner:
     # ---- before the engine ----------------------------------------------------------------
 
     def _derive(self, typed: dict[str, Any], ctx: Context) -> None:
-        for d in self.spec.derive:
-            fn = FUNCTIONS[d.function]
+        for d, per_item, sources in self._derivations:
+            func = FUNCTIONS[d.function].func  # looked up per call: the registry may change
             try:
-                if d.fact in self._items:
+                if per_item:
                     for item in _get(typed, self._items[d.fact]) or ():
-                        args = {k: _arg(v, typed, self._paths, d.fact, item) for k, v in d.args}
-                        item[d.field] = fn.func(ctx, **args)
+                        args = {k: _read(src, typed, item) for k, src in sources}
+                        item[d.field] = func(ctx, **args)
                 elif typed.get(d.fact) is not None:
-                    args = {k: _arg(v, typed, self._paths, None, None) for k, v in d.args}
-                    typed[d.fact][d.field] = fn.func(ctx, **args)
+                    args = {k: _read(src, typed, None) for k, src in sources}
+                    typed[d.fact][d.field] = func(ctx, **args)
             except GovrulesError:
                 raise  # CalendarError and InputError are the caller's to see
             except Exception as exc:
@@ -251,15 +257,34 @@ def _get(obj: Any, path: str) -> Any:
     return obj
 
 
-def _arg(value: Any, typed: Mapping[str, Any], facts: set[str], item_fact: str | None, item: Any) -> Any:
-    """A derive argument naming a fact (or the current item) is read from the facts; else a literal."""
+# Where a derive argument comes from: a literal, the current item, or the typed facts.
+_LITERAL, _ITEM, _FACTS = 0, 1, 2
+
+
+def _arg_source(value: Any, facts: set[str], item_fact: str | None) -> tuple[int, Any]:
+    """A derive argument naming a fact (or the current item) is read from the facts; else a literal.
+
+    Decided once per derive spec; the path is kept split so each call only walks it.
+    """
     if isinstance(value, str):
         head, _, rest = value.partition(".")
         if item_fact is not None and head == item_fact:
-            return _get(item, rest) if rest else item
+            return (_ITEM, tuple(rest.split(".")) if rest else ())
         if head in facts:
-            return _get(typed, value)
-    return value
+            return (_FACTS, tuple(value.split(".")))
+    return (_LITERAL, value)
+
+
+def _read(source: tuple[int, Any], typed: Mapping[str, Any], item: Any) -> Any:
+    kind, value = source
+    if kind == _LITERAL:
+        return value
+    obj = item if kind == _ITEM else typed
+    for part in value:  # as _get, on the path split beforehand
+        if type(obj) is not dict and not isinstance(obj, Mapping):
+            return None
+        obj = obj.get(part)
+    return obj
 
 
 def _scalars(obj: Mapping[str, Any]) -> dict[str, Any]:

@@ -306,17 +306,35 @@ def _matched(message: Mapping[str, dict]) -> dict[str, dict]:
 
 
 def _stamp(current: _Run, fact: dict) -> dict:
-    stamped = dict(fact)
-    stamped[_STAMP] = str(next(current.stamps))
-    stamped[_SID] = current.sid
-    return stamped
+    # In place: every fact reaching here is run()'s or _prepare's private copy (or the
+    # sentinel literal), so a second copy per fact bought nothing.
+    fact[_STAMP] = str(next(current.stamps))
+    fact[_SID] = current.sid
+    return fact
+
+
+# json.dumps(fact, ensure_ascii=False) builds a new encoder per call; this is the same
+# encoder with the same settings, built once (its output is identical).
+_encode = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def _assert_fact(ruleset: Any, fact: dict) -> Any:
+    """durable_rules' ``Ruleset.assert_fact``: the same C call, results and exceptions."""
+    result = durable_rules_engine.assert_fact(ruleset._handle, _encode(fact))
+    if result[0] == 1:
+        raise _durable.MessageNotHandledException(fact)
+    if result[0] == 2:
+        raise _durable.MessageObservedException(fact)
+    if result[0] == 3:
+        return 0
+    return result[1]
 
 
 def _assert(ruleset: Any, current: _Run, fact: dict, where: str) -> None:
     """Assert one fact from outside any action and run the actions it enables."""
     stamped = _stamp(current, fact)
     try:
-        handle = ruleset.assert_fact(stamped)
+        handle = _assert_fact(ruleset, stamped)
     except _durable.MessageNotHandledException:
         return  # no rule cares about this fact: not an error
     except _durable.MessageObservedException as exc:
@@ -380,7 +398,7 @@ def _assert_in_action(ruleset: Any, current: _Run, fact: dict, where: str) -> No
     """Assert a reacted fact; the engine queues the actions it enables itself."""
     stamped = _stamp(current, fact)
     try:
-        ruleset.assert_fact(stamped)
+        _assert_fact(ruleset, stamped)
     except _durable.MessageNotHandledException:
         return
     except _durable.MessageObservedException as exc:
@@ -435,7 +453,9 @@ def _plain_copy(value: Any) -> Any:
         for key, item in value.items():
             if type(key) is not str:
                 raise _NotPlain
-            out[key] = _plain_copy(item)
+            # Strings, ints and booleans (most values) are kept without a call each.
+            item_kind = type(item)
+            out[key] = item if item_kind is str or item_kind is int or item_kind is bool else _plain_copy(item)
         return out
     if kind is list:
         return [_plain_copy(item) for item in value]

@@ -309,6 +309,23 @@ class TraceStep:
         }
 
 
+def owned_trace_step(rule: str, clause: str, matched: dict[str, Any],
+                     asserted: tuple[Mapping[str, Any], ...]) -> TraceStep:
+    """A TraceStep that takes ``matched`` as it is, without the converter's deep copy.
+
+    Only for a plain-JSON dict built for this step that nothing else holds or will change
+    (the runner's firings, decoded from the engine for one run); every other caller goes
+    through TraceStep(...) and its copy.
+    """
+    step = object.__new__(TraceStep)
+    # The same fields TraceStep.__init__ sets, minus the converter (frozen: set via object).
+    object.__setattr__(step, "rule", rule)
+    object.__setattr__(step, "clause", clause)
+    object.__setattr__(step, "matched", matched)
+    object.__setattr__(step, "asserted", asserted)
+    return step
+
+
 @attrs.frozen
 class Verdict:
     """The answer to one question: outcome, the findings that cite clauses, data, and the trace."""

@@ -15,10 +15,12 @@ from ._compile import compile_ruleset, engine_rule_name
 from ._derive import FUNCTIONS, Context
 from ._engine import Engine, EngineError, Firing
 from ._errors import GovrulesError
-from ._model import SEVERITIES, Finding, Ref, RuleSpec, RulesetSpec, TraceStep, Verdict
+from ._model import SEVERITIES, Finding, Ref, RuleSpec, RulesetSpec, Verdict, _frozen_copy, owned_trace_step
 from ._validate import validate
 
 _SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
+# json.dumps(data, ensure_ascii=False, sort_keys=True) with its encoder built once, not per call.
+_dedup_text = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 
 
@@ -116,7 +118,7 @@ class Runner:
             elif name in self._items and isinstance(fact.get("index"), int):
                 items = _get(typed, self._items[name]) or []
                 source = items[fact["index"]] if 0 <= fact["index"] < len(items) else None
-            out[name] = {**fact, **source} if isinstance(source, Mapping) else fact
+            out[name] = {**fact, **source} if type(source) is dict or isinstance(source, Mapping) else fact
         return out
 
     def _verdict(self, typed: Mapping[str, Any], firings: list[Firing],
@@ -129,7 +131,11 @@ class Runner:
         trace = []
         for n, firing in enumerate(firings):
             index, rule = self._rules[firing.rule]
-            trace.append(TraceStep(rule.id, rule.clause, dict(firing.matched), tuple(asserted.get(n, ()))))
+            # firing.matched was decoded from the engine's JSON for this run alone and is not
+            # touched again, so the step takes it without the converter's deep copy; the
+            # asserted facts may share values with the validated facts, so they are copied.
+            trace.append(owned_trace_step(rule.id, rule.clause, firing.matched,
+                                          tuple(_frozen_copy(a) for a in asserted.get(n, ()))))
             full = self._full(typed, firing.matched)
             if rule.then.outcome is not None:
                 rank = self._outcome_rank[rule.then.outcome]
@@ -144,8 +150,7 @@ class Runner:
                 finding = _finding(rule, full)
                 # The same conclusion reached twice (two chains to one fact) is one finding.
                 # Rule id fixes clause, label, quote and severity; message and data vary.
-                key = (rule.id, finding.message,
-                       json.dumps(finding.data, ensure_ascii=False, sort_keys=True) if finding.data else "")
+                key = (rule.id, finding.message, _dedup_text(finding.data) if finding.data else "")
                 if key not in seen:
                     seen.add(key)
                     findings.append(((_SEVERITY_RANK[rule.severity], index, n), finding))
@@ -216,9 +221,9 @@ _ATOMS = (str, int, bool, type(None))
 
 
 def _json_native(value: Any) -> Any:
-    """``json.loads(json.dumps(value))``, with a direct copy when the value is already plain JSON."""
+    """``json.loads(json.dumps(value))``; plain JSON as it is, since VerdictData copies it anyway."""
     if _is_plain(value):
-        return _copy_plain(value)
+        return value
     return json.loads(json.dumps(value, ensure_ascii=False))
 
 
@@ -230,15 +235,6 @@ def _is_plain(value: Any) -> bool:
         return all(_is_plain(v) for v in value)
     # Floats are left to json: it spells NaN/Infinity its own way.
     return kind in _ATOMS
-
-
-def _copy_plain(value: Any) -> Any:
-    kind = type(value)
-    if kind is dict:
-        return {k: _copy_plain(v) for k, v in value.items()}
-    if kind is list:
-        return [_copy_plain(v) for v in value]
-    return value
 
 
 def _resolve(value: Any, matched: Mapping[str, Any]) -> Any:
@@ -295,6 +291,8 @@ def _scalars(obj: Mapping[str, Any]) -> dict[str, Any]:
         if kind in _ATOMS:  # the usual case, decided without the slow Mapping ABC check
             if v is not None:
                 out[k] = v
+        elif kind is list:  # nor lists, the next most usual (never a Mapping)
+            continue
         elif kind is dict or isinstance(v, Mapping):
             out[k] = _scalars(v)
         elif not isinstance(v, (list, tuple)) and v is not None:

@@ -186,10 +186,22 @@ def _finding(rule: RuleSpec, matched: Mapping[str, Any]) -> Finding:
 
 
 def _message(template: str, matched: Mapping[str, Any]) -> str:
-    def fill(m: Any) -> str:
+    return "".join(part if type(part) is str else _show(_get(matched.get(part[0], {}), part[1]))
+                   for part in _template(template))
+
+
+@functools.lru_cache(maxsize=4096)
+def _template(template: str) -> tuple[str | tuple[str, str], ...]:
+    """A message split once into literal text and (fact, field) placeholders."""
+    parts: list[str | tuple[str, str]] = []
+    at = 0
+    for m in _PLACEHOLDER.finditer(template):
+        parts.append(template[at:m.start()])
         fact, _, field = m.group(1).partition(".")
-        return _show(_get(matched.get(fact, {}), field))
-    return _PLACEHOLDER.sub(fill, template)
+        parts.append((fact, field))
+        at = m.end()
+    parts.append(template[at:])
+    return tuple(parts)
 
 
 def _show(value: Any) -> str:

@@ -40,15 +40,7 @@ def _load(workdir: Path, name: str, text: str) -> None:
     load_file(path)
 
 
-# Whole-file checks in _check.py that RulesetSpec keeps no position for (reported to the lead):
-# these name the file only. Every other problem must carry a line.
-KNOWN_UNLOCATED = ("the file is named for ruleset", "an outcome is listed twice", "unknown default_outcome",
-                   "is declared but no rule asserts it")
-
-
 def _assert_located(exc: RulesetError, text: str) -> None:
-    if exc.line is None and any(k in exc.message for k in KNOWN_UNLOCATED):
-        return
     assert exc.line is not None, f"no line number: {exc}"
     assert 1 <= exc.line <= max(1, text.count("\n") + 1), exc
     assert str(exc).startswith(f"{exc.file}:{exc.line}")

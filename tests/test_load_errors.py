@@ -118,3 +118,21 @@ def test_every_error_points_to_the_format_doc(broken_ruleset):
     """Errors say where to read more."""
     err = error_for(broken_ruleset("severity: violation", "severity: fatal"))
     assert "docs/ruleset-format.md" in str(err)
+
+
+def test_whole_file_checks_point_at_their_line(broken_ruleset):
+    """default_outcome, duplicate outcomes, ruleset name and unasserted inferred facts carry a line too."""
+    cases = [
+        (("default_outcome: allowed", "default_outcome: alowed"), "default_outcome"),
+        (("  - {id: allowed, label: 可以召开, allowed: true}", "  - {id: denied, label: 可以召开, allowed: true}"), "id: denied"),
+        (("inferred:\n  consent_required:", "inferred:\n  unused_fact:\n    fields: {}\n  consent_required:"), "unused_fact"),
+    ]
+    for (old, new), needle in cases:
+        path = broken_ruleset(old, new)
+        err = error_for(path)
+        lines = path.read_text(encoding="utf-8").splitlines()
+        assert err.line is not None and needle in "\n".join(lines[err.line - 1:err.line + 1]), str(err)
+    path = broken_ruleset("ruleset: conference", "ruleset: conference", name="seal")
+    err = error_for(path)
+    assert err.line is not None
+    assert path.read_text(encoding="utf-8").splitlines()[err.line - 1].startswith("ruleset:")

@@ -93,12 +93,14 @@ def input_paths(spec: RulesetSpec) -> dict[str, TypeSpec]:
 
 def check(spec: RulesetSpec, expected_name: str | None = None) -> None:
     if expected_name and spec.name != expected_name:
-        raise _fail(f"the file is named for ruleset '{expected_name}' but says ruleset: {spec.name}", None, spec)
+        raise _fail(f"the file is named for ruleset '{expected_name}' but says ruleset: {spec.name}",
+                    spec.positions.get("ruleset"), spec)
     outcome_ids = [o.id for o in spec.outcomes]
-    if len(set(outcome_ids)) != len(outcome_ids):
-        raise _fail("an outcome is listed twice", None, spec)
+    for i, oid in enumerate(outcome_ids):
+        if oid in outcome_ids[:i]:
+            raise _fail(f"outcome '{oid}' is listed twice", spec.positions.get(f"outcomes[{i}]"), spec)
     if spec.default_outcome not in outcome_ids:
-        raise _fail(f"unknown default_outcome '{spec.default_outcome}'", None, spec,
+        raise _fail(f"unknown default_outcome '{spec.default_outcome}'", spec.positions.get("default_outcome"), spec,
                     did_you_mean(spec.default_outcome, outcome_ids))
     facts = engine_facts(spec)
     paths = input_paths(spec)
@@ -165,7 +167,8 @@ def check(spec: RulesetSpec, expected_name: str | None = None) -> None:
                             pos.get("message"), spec, did_you_mean(ph, known))
     for name in spec.inferred:
         if name not in asserted:
-            raise _fail(f"inferred fact '{name}' is declared but no rule asserts it", None, spec)
+            raise _fail(f"inferred fact '{name}' is declared but no rule asserts it",
+                        spec.positions.get(f"inferred.{name}"), spec)
 
 
 def _check_condition(spec: RulesetSpec, cond: Condition, fact: str, fields: Mapping[str, TypeSpec],

@@ -165,10 +165,14 @@ def parse_ruleset(text: str, file: str, types: Mapping[str, TypeSpec], types_tex
         for i, node in enumerate(r.seq(root.get("rules"), "'rules'", root, "rules"))
     )
     version = hashlib.sha256((types_text + "\0" + text).encode("utf-8")).hexdigest()[:12]
+    positions = {str(k): r.where(root, k) for k in root}
+    positions.update({f"outcomes[{i}]": r.where(root["outcomes"], i) for i in range(len(outcomes))})
+    if "inferred" in root:
+        positions.update({f"inferred.{k}": r.where(root["inferred"], k) for k in root["inferred"]})
     return RulesetSpec(
         name=name, title=title, file=file, version=version, outcomes=tuple(outcomes),
         default_outcome=default, facts=facts, inferred=inferred, derive=tuple(derive),
-        data=tuple(data), rules=rules, types=dict(types),
+        data=tuple(data), rules=rules, types=dict(types), positions=positions,
     )
 
 

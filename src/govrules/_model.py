@@ -184,6 +184,9 @@ class RulesetSpec:
     data: tuple[DataSpec, ...]
     rules: tuple[RuleSpec, ...]
     types: Mapping[str, TypeSpec] = attrs.field(factory=dict, repr=False)
+    # Where top-level entries stood ("ruleset", "default_outcome", "outcomes[0]", "inferred.x"),
+    # so checks on them can point at a line too.
+    positions: Mapping[str, Where] = attrs.field(factory=dict, eq=False, repr=False)
 
     def fact(self, name: str) -> FieldSpec | None:
         for f in self.facts:

@@ -183,3 +183,15 @@ def test_examples_evaluate_to_their_documented_outcomes() -> None:
     for name, (ruleset, outcome) in expected.items():
         facts = json.loads((root / name).read_text(encoding="utf-8"))
         assert govrules.evaluate(ruleset, facts).outcome == outcome, name
+
+
+def test_person_class_is_accepted_where_a_person_mapping_is():
+    """govrules.Person (Chinese role term included) gives the same verdict as the equivalent mapping."""
+    doc = {"issuer": "government_office", "portfolios": ["agriculture", "urban"]}
+    division = {"agriculture": "李四", "urban": "王五"}
+    as_class = govrules.check_signing(document=doc, division=division, signer=govrules.Person("张三", "镇长"),
+                                      reviews=[govrules.Person("李四", "副镇长", portfolios=["agriculture"])])
+    as_dict = govrules.check_signing(document=doc, division=division, signer={"name": "张三", "role": "mayor"},
+                                     reviews=[{"name": "李四", "role": "vice_mayor", "portfolios": ["agriculture"]}])
+    assert as_class.to_dict() == as_dict.to_dict()
+    assert as_class.data["missing_reviews"] == ["王五"]

@@ -14,6 +14,7 @@ from ._facade import (
     decision_scope,
     evaluate,
 )
+from ._inputs import Person
 from ._log import configure
 from ._model import Finding, TraceStep, Verdict
 from ._timeline import ScheduledMeeting, Timeline, meeting_schedule, meeting_timeline
@@ -24,6 +25,7 @@ __all__ = [
     "Finding",
     "GovrulesError",
     "InputError",
+    "Person",
     "RulesetError",
     "ScheduledMeeting",
     "Timeline",

@@ -12,7 +12,6 @@ import functools
 import json
 import os
 import re
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Iterable, Mapping, Union
@@ -40,10 +39,16 @@ _PARTIAL_ISO = re.compile(r"\d{4}(-\d{2})?")
 
 
 def _cc_version() -> str:
+    # The module's own __version__ first: importlib.metadata costs ~40 ms at import time.
+    found = getattr(chinese_calendar, "__version__", None)
+    if found:
+        return str(found)
+    from importlib.metadata import PackageNotFoundError, version
+
     try:
         return version("chinese-calendar")
     except PackageNotFoundError:  # vendored or unusual install: still name the data
-        return str(getattr(chinese_calendar, "__version__", "unknown"))
+        return "unknown"
 
 
 CHINESE_CALENDAR_SOURCE = f"chinese_calendar {_cc_version()}"

@@ -129,3 +129,19 @@ def test_a_failing_derived_function_is_reported_as_ours(monkeypatch):
         govrules.check_signing(document={"issuer": "government_office", "portfolios": ["x"]},
                                signer={"name": "张三", "role": "mayor"})
     assert "document.in_charge" in str(e.value) and isinstance(e.value, govrules.GovrulesError)
+
+
+def test_clauses_are_sorted_without_repeats_in_every_case():
+    """CONTRACT §2: verdict.clauses is sorted (plain string order) with no repeats, and matches the findings."""
+    from govrules._cases import load_cases
+    from govrules._rulesets import available, ruleset_dir
+
+    seen = 0
+    for name in available():
+        for case in load_cases(ruleset_dir() / f"{name}.cases.yaml"):
+            if "error" in case.expect:
+                continue
+            v = govrules.evaluate(name, case.facts, calendar=case.calendar_obj())
+            assert list(v.clauses) == sorted({f.clause for f in v.findings}), case.name
+            seen += 1
+    assert seen > 100

@@ -36,7 +36,8 @@ class Runner:
         # Each derive spec's function and argument sources, resolved once rather than per call.
         self._derivations = [
             (d, d.fact in self._items,
-             tuple((k, _arg_source(v, self._paths, d.fact if d.fact in self._items else None)) for k, v in d.args))
+             tuple((k, _reader(_arg_source(v, self._paths, d.fact if d.fact in self._items else None)))
+                   for k, v in d.args))
             for d in spec.derive
         ]
         self._engine: Engine | None = None
@@ -56,33 +57,36 @@ class Runner:
         engine_facts = self._engine_facts(typed)
         asserted: dict[int, list[dict[str, Any]]] = {}
         order: list[Firing] = []
+        fulls: list[dict[str, Any]] = []
 
         def react(firing: Firing) -> list[dict[str, Any]]:
             _, rule = self._rules[firing.rule]
-            new = [
-                {"type": a.fact, **{k: _resolve(v, self._full(typed, firing.matched)) for k, v in a.values}}
-                for a in rule.then.asserts
-            ]
+            # Once per firing (not per asserted value); the verdict reuses it.
+            full = self._full(typed, firing.matched)
+            new = [{"type": a.fact, **{k: _resolve(v, full) for k, v in a.values}} for a in rule.then.asserts]
             asserted[len(order)] = new
             order.append(firing)
+            fulls.append(full)
             return new
 
         firings = self.engine().run(engine_facts, react)
-        return self._verdict(typed, firings, asserted, ctx)
+        return self._verdict(typed, firings, asserted, ctx, order, fulls)
 
     # ---- before the engine ----------------------------------------------------------------
 
     def _derive(self, typed: dict[str, Any], ctx: Context) -> None:
-        for d, per_item, sources in self._derivations:
+        for d, per_item, readers in self._derivations:
             func = FUNCTIONS[d.function].func  # looked up per call: the registry may change
             try:
                 if per_item:
                     for item in _get(typed, self._items[d.fact]) or ():
-                        args = {k: _read(src, typed, item) for k, src in sources}
+                        args = {k: read(typed, item) for k, read in readers}
                         item[d.field] = func(ctx, **args)
-                elif typed.get(d.fact) is not None:
-                    args = {k: _read(src, typed, None) for k, src in sources}
-                    typed[d.fact][d.field] = func(ctx, **args)
+                else:
+                    target = typed.get(d.fact)
+                    if target is not None:
+                        args = {k: read(typed, None) for k, read in readers}
+                        target[d.field] = func(ctx, **args)
             except GovrulesError:
                 raise  # CalendarError and InputError are the caller's to see
             except Exception as exc:
@@ -122,7 +126,8 @@ class Runner:
         return out
 
     def _verdict(self, typed: Mapping[str, Any], firings: list[Firing],
-                 asserted: Mapping[int, list[dict[str, Any]]], ctx: Context) -> Verdict:
+                 asserted: Mapping[int, list[dict[str, Any]]], ctx: Context,
+                 reacted: list[Firing], fulls: list[dict[str, Any]]) -> Verdict:
         spec = self.spec
         strongest: int | None = None
         findings: list[tuple[tuple[int, int, int], Finding]] = []
@@ -136,7 +141,9 @@ class Runner:
             # asserted facts may share values with the validated facts, so they are copied.
             trace.append(owned_trace_step(rule.id, rule.clause, firing.matched,
                                           tuple(_frozen_copy(a) for a in asserted.get(n, ()))))
-            full = self._full(typed, firing.matched)
+            # react built this firing's full facts already (neither typed nor matched has
+            # changed since); the identity check keeps a mismatch from reusing the wrong one.
+            full = fulls[n] if n < len(reacted) and reacted[n] is firing else self._full(typed, firing.matched)
             if rule.then.outcome is not None:
                 rank = self._outcome_rank[rule.then.outcome]
                 strongest = rank if strongest is None else min(strongest, rank)
@@ -172,7 +179,8 @@ class Runner:
             data["calendar"] = " + ".join(sorted(ctx.sources))
         return Verdict(
             ruleset=spec.name, outcome=outcome.id, allowed=outcome.allowed, findings=ordered,
-            clauses=tuple(sorted({f.clause for f in ordered}, key=_clause_sort_key)),
+            # CONTRACT §2: "sorted, no repeats" — plain string order, as any client would check it.
+            clauses=tuple(sorted({f.clause for f in ordered})),
             data=_json_native(data), trace=tuple(trace),
         )
 
@@ -216,17 +224,6 @@ def _show(value: Any) -> str:
 def _label(cid: str) -> str:
     # The catalogue is fixed for the life of the process.
     return _catalogue.clause(cid).label
-
-
-@functools.lru_cache(maxsize=1)
-def _clause_order() -> dict[str, int]:
-    return {c.id: i for i, c in enumerate(_catalogue.clauses())}
-
-
-def _clause_sort_key(cid: str) -> tuple[Any, ...]:
-    # Document order: 0, 1.1 … 6.2.3, final, A1 …; numeric parts compare as numbers.
-    order = _clause_order()
-    return (order.get(cid, len(order)), cid)
 
 
 _ATOMS = (str, int, bool, type(None))
@@ -293,6 +290,34 @@ def _read(source: tuple[int, Any], typed: Mapping[str, Any], item: Any) -> Any:
             return None
         obj = obj.get(part)
     return obj
+
+
+def _reader(source: tuple[int, Any]) -> Any:
+    """``_read`` for one argument source, as a function of (typed, item) built once per Runner.
+
+    Literals and the usual one- and two-step paths from a dict get their own small
+    function; anything else falls back to ``_read``, so results are the same.
+    """
+    kind, value = source
+    if kind == _LITERAL:
+        return lambda typed, item: value
+    if kind == _FACTS and len(value) == 1:
+        (first,) = value
+
+        def read1(typed: Any, item: Any) -> Any:
+            return typed.get(first) if type(typed) is dict else _read(source, typed, item)
+        return read1
+    if kind == _FACTS and len(value) == 2:
+        first, second = value
+
+        def read2(typed: Any, item: Any) -> Any:
+            if type(typed) is dict:
+                obj = typed.get(first)
+                if type(obj) is dict:
+                    return obj.get(second)
+            return _read(source, typed, item)
+        return read2
+    return lambda typed, item: _read(source, typed, item)
 
 
 def _scalars(obj: Mapping[str, Any]) -> dict[str, Any]:

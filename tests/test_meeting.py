@@ -218,6 +218,8 @@ def test_deadline_status_without_a_deadline_is_not_applicable():
     assert f(ctx, date=None, deadline="2026-09-29") == "missing"
     assert f(ctx, date="2026-09-29", deadline="2026-09-29") == "on_time"
     assert f(ctx, date="2026-09-30", deadline="2026-09-29") == "late"
+    assert f(ctx, date="2026-10-07", deadline="2026-10-13", not_before="2026-10-08") == "early"
+    assert f(ctx, date="2026-10-08", deadline="2026-10-13", not_before="2026-10-08") == "on_time"
 
 
 def test_authority_distinguishes_given_authorised_and_delegated():

@@ -155,10 +155,12 @@ def previous_working_day(ctx: Context, date: str, applies: bool = True) -> str |
 
 
 @derived("str")
-def deadline_status(ctx: Context, date: str | None, deadline: str | None) -> str:
-    """'not_applicable' without a deadline; else 'missing', 'on_time' (on or before it) or 'late'."""
+def deadline_status(ctx: Context, date: str | None, deadline: str | None, not_before: str | None = None) -> str:
+    """'not_applicable' without a deadline; else 'missing', 'early' (before ``not_before``), 'on_time' (on or before the deadline) or 'late'."""
     if not deadline:
         return "not_applicable"
+    if date and not_before and ctx.date(date) < ctx.date(not_before):
+        return "early"
     if not date:
         return "missing"
     return "on_time" if ctx.date(date) <= ctx.date(deadline) else "late"

@@ -178,7 +178,9 @@ class Engine:
         same session and may fire further rules. ``react`` must return quickly (see
         docs/engine.md). An exception from ``react`` propagates unchanged.
         """
-        if isinstance(facts, (str, bytes, Mapping)) or not isinstance(facts, Sequence):
+        # A list (what the runner passes) is a Sequence and none of str/bytes/Mapping: decided
+        # without the ABC checks, which are slow; anything else is checked as before.
+        if type(facts) is not list and (isinstance(facts, (str, bytes, Mapping)) or not isinstance(facts, Sequence)):
             raise ValueError(f"facts: expected a sequence of fact objects, got {type(facts).__name__}")
         prepared = [_prepare(fact, f"facts[{index}]") for index, fact in enumerate(facts)]
         self._enter("run()")
@@ -282,7 +284,8 @@ def _make_action(slot: _Slot, rule: str) -> Callable[[Any], None]:
                 )
             if produced is None:
                 return
-            if isinstance(produced, (str, bytes, Mapping)) or not isinstance(produced, Sequence):
+            if type(produced) is not list and (
+                    isinstance(produced, (str, bytes, Mapping)) or not isinstance(produced, Sequence)):
                 raise ValueError(
                     f"react for rule {rule!r}: expected a sequence of facts, got {type(produced).__name__}"
                 )
@@ -415,7 +418,7 @@ def _assert_in_action(ruleset: Any, current: _Run, fact: dict, where: str) -> No
 
 def _prepare(fact: Any, where: str) -> dict:
     """Check one fact and return a private JSON-native copy with "id" moved aside."""
-    if not isinstance(fact, Mapping):
+    if type(fact) is not dict and not isinstance(fact, Mapping):  # dict first: ABC checks are slow
         raise ValueError(f"{where}: expected a fact object (mapping), got {type(fact).__name__}")
     kind = fact.get("type")
     if not isinstance(kind, str) or not kind:

@@ -273,6 +273,18 @@ class VerdictData(Mapping[str, Any]):
         return _frozen_copy(dict(self._items))
 
 
+def owned_verdict_data(items: dict[str, Any]) -> VerdictData:
+    """A VerdictData that takes ``items`` as it is, without the constructor's deep copy.
+
+    Only for a plain-JSON dict built for this verdict that nothing else holds or will change
+    (the runner copies its data once and hands the copy over); every other caller goes
+    through VerdictData(...) and its copy.
+    """
+    data = VerdictData()
+    data._items = items
+    return data
+
+
 def _verdict_data(value: Any) -> VerdictData:
     return value if isinstance(value, VerdictData) else VerdictData(value)
 

@@ -15,7 +15,8 @@ from ._compile import compile_ruleset, engine_rule_name
 from ._derive import FUNCTIONS, Context
 from ._engine import Engine, EngineError, Firing
 from ._errors import GovrulesError
-from ._model import SEVERITIES, Finding, Ref, RuleSpec, RulesetSpec, Verdict, _frozen_copy, owned_trace_step
+from ._model import (SEVERITIES, Finding, Ref, RuleSpec, RulesetSpec, Verdict, _frozen_copy, owned_trace_step,
+                     owned_verdict_data)
 from ._validate import validate
 
 _SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
@@ -33,6 +34,15 @@ class Runner:
         self._items = {sub.each: _list_path(spec, sub.each) for f in spec.facts for sub in _each_fields(f)}
         self._paths = {f.name for f in spec.facts}
         self._outcome_rank = {o.id: i for i, o in enumerate(spec.outcomes)}
+        self._default_outcome = spec.outcome(spec.default_outcome)
+        # Verdict data keys, with their paths split and their orders ranked once.
+        self._data_plan = [
+            (d.key, d.collect, {v: i for i, v in enumerate(d.order)} if d.collect and d.order else None,
+             tuple(d.source.split(".")) if not d.collect and d.source else None,
+             {k: tuple(p.split(".")) for k, p in d.shape.items()}
+             if not d.collect and not d.source and isinstance(d.shape, Mapping) else None, d)
+            for d in spec.data
+        ]
         # Each derive spec's function and argument sources, resolved once rather than per call.
         self._derivations = [
             (d, d.fact in self._items,
@@ -161,27 +171,28 @@ class Runner:
                 if key not in seen:
                     seen.add(key)
                     findings.append(((_SEVERITY_RANK[rule.severity], index, n), finding))
-        outcome = spec.outcomes[strongest] if strongest is not None else spec.outcome(spec.default_outcome)
+        outcome = spec.outcomes[strongest] if strongest is not None else self._default_outcome
         ordered = tuple(f for _, f in sorted(findings, key=lambda x: x[0]))
         data: dict[str, Any] = {}
-        for d in spec.data:
-            if d.collect:
-                values = collected[d.key]
-                if d.order:
-                    rank = {v: i for i, v in enumerate(d.order)}
-                    values = sorted(values, key=lambda v: rank.get(v, len(rank)))
-                data[d.key] = values
-            elif d.source:
-                data[d.key] = _get(typed, d.source)
-            else:
-                data[d.key] = {k: _get(typed, p) for k, p in d.shape.items()}
+        for key, collect, rank, source, shape, d in self._data_plan:
+            if collect:
+                values = collected[key]
+                if rank is not None:
+                    values = sorted(values, key=lambda v, r=rank: r.get(v, len(r)))
+                data[key] = values
+            elif source is not None:
+                data[key] = _walk(typed, source)
+            elif shape is not None:
+                data[key] = {k: _walk(typed, p) for k, p in shape.items()}
+            else:  # not a shape the checks let through; fails here as it always did
+                data[key] = {k: _get(typed, p) for k, p in d.shape.items()}
         if ctx.sources:
             data["calendar"] = " + ".join(sorted(ctx.sources))
         return Verdict(
             ruleset=spec.name, outcome=outcome.id, allowed=outcome.allowed, findings=ordered,
             # CONTRACT §2: "sorted, no repeats" — plain string order, as any client would check it.
             clauses=tuple(sorted({f.clause for f in ordered})),
-            data=_json_native(data), trace=tuple(trace),
+            data=owned_verdict_data(_owned_json(data)), trace=tuple(trace),
         )
 
 
@@ -229,21 +240,46 @@ def _label(cid: str) -> str:
 _ATOMS = (str, int, bool, type(None))
 
 
-def _json_native(value: Any) -> Any:
-    """``json.loads(json.dumps(value))``; plain JSON as it is, since VerdictData copies it anyway."""
-    if _is_plain(value):
-        return value
-    return json.loads(json.dumps(value, ensure_ascii=False))
+class _NotPlain(Exception):
+    pass
 
 
-def _is_plain(value: Any) -> bool:
+def _owned_json(value: dict[str, Any]) -> dict[str, Any]:
+    """``json.loads(json.dumps(value))`` as a fresh copy that shares nothing with ``value``.
+
+    Plain JSON (nearly always) is checked and copied in one walk, the same copy
+    VerdictData would make; anything else goes through json, whose output is fresh.
+    """
+    try:
+        return _plain_json_copy(value)
+    except _NotPlain:
+        return json.loads(json.dumps(value, ensure_ascii=False))
+
+
+def _plain_json_copy(value: Any) -> Any:
     kind = type(value)
     if kind is dict:
-        return all(type(k) is str and _is_plain(v) for k, v in value.items())
+        out = {}
+        for k, v in value.items():
+            if type(k) is not str:
+                raise _NotPlain
+            out[k] = _plain_json_copy(v)
+        return out
     if kind is list:
-        return all(_is_plain(v) for v in value)
+        return [_plain_json_copy(v) for v in value]
     # Floats are left to json: it spells NaN/Infinity its own way.
-    return kind in _ATOMS
+    if kind in _ATOMS:
+        return value
+    raise _NotPlain
+
+
+def _walk(obj: Any, parts: tuple[str, ...]) -> Any:
+    """``_get`` on a path split beforehand."""
+    for part in parts:
+        if type(obj) is not dict and not isinstance(obj, Mapping):
+            return None
+        obj = obj.get(part)
+    return obj
 
 
 def _resolve(value: Any, matched: Mapping[str, Any]) -> Any:

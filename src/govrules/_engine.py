@@ -321,6 +321,48 @@ def _stamp(current: _Run, fact: dict) -> dict:
 _encode = json.JSONEncoder(ensure_ascii=False).encode
 
 
+def _fact_encoder() -> Callable[[dict], str]:
+    """``_encode`` for a fact, calling json's C encoder built once instead of once per call.
+
+    JSONEncoder.encode builds a fresh C encoder for every dict (half its cost for a fact).
+    This is that encoder with the same settings, so the text is identical; the one
+    difference, no circular-reference bookkeeping, cannot matter: every fact reaching the
+    engine is a fresh tree from ``_prepare`` (or the sentinel literal).
+    """
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # no C accelerator: the plain encoder
+        return _encode
+    base = json.JSONEncoder(ensure_ascii=False)
+    chunks = make(None, base.default, json.encoder.encode_basestring, None, base.key_separator,
+                  base.item_separator, base.sort_keys, base.skipkeys, base.allow_nan)
+    join = "".join
+
+    def encode(fact: dict) -> str:
+        return join(chunks(fact, 0))
+    return encode
+
+
+_encode_fact = _fact_encoder()
+_scan = json.JSONDecoder().scan_once
+
+
+def _decode(text: Any) -> Any:
+    """``json.loads(text)``, for the engine's action messages, without its per-call wrapping.
+
+    Exactly one JSON value filling the whole string is decoded directly by json's scanner
+    (same decoder settings as json.loads); anything else goes to json.loads itself, which
+    gives the same value or the same error.
+    """
+    if type(text) is str:
+        try:
+            value, end = _scan(text, 0)
+        except (StopIteration, ValueError):
+            return json.loads(text)
+        if end == len(text):
+            return value
+    return json.loads(text)
+
+
 _NOT_HANDLED = object()
 
 
@@ -331,7 +373,7 @@ def _assert_fact(ruleset: Any, fact: dict) -> Any:
     meeting) returns _NOT_HANDLED instead of raising: the exception JSON-encodes the whole
     fact for a message nobody reads.
     """
-    result = durable_rules_engine.assert_fact(ruleset._handle, _encode(fact))
+    result = durable_rules_engine.assert_fact(ruleset._handle, _encode_fact(fact))
     if result[0] == 1:
         return _NOT_HANDLED
     if result[0] == 2:
@@ -395,7 +437,7 @@ def _drive(ruleset: Any, state_handle: Any) -> None:
     text = started[1]
     actions = ruleset._actions
     while text:
-        message = json.loads(text)
+        message = _decode(text)
         name = next(iter(message))
         try:
             actions[name]._func(_Closure(message[name]))

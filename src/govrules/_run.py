@@ -21,7 +21,24 @@ from ._validate import validate
 
 _SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
 # json.dumps(data, ensure_ascii=False, sort_keys=True) with its encoder built once, not per call.
-_dedup_text = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+_dedup_encode = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+
+
+def _dedup_encoder() -> Any:
+    """``_dedup_encode`` for finding data through json's C encoder built once (encode builds
+    one per dict); the same text. Finding data is a fresh copy (Finding's converter), never
+    circular, so the circular-reference bookkeeping it skips cannot matter."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return _dedup_encode
+    base = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
+    chunks = make(None, base.default, json.encoder.encode_basestring, None, base.key_separator,
+                  base.item_separator, base.sort_keys, base.skipkeys, base.allow_nan)
+    join = "".join
+    return lambda data: join(chunks(data, 0))
+
+
+_dedup_text = _dedup_encoder()
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 
 
@@ -33,6 +50,7 @@ class Runner:
         self._rules = {engine_rule_name(i): (i, r) for i, r in enumerate(spec.rules)}
         self._items = {sub.each: _list_path(spec, sub.each) for f in spec.facts for sub in _each_fields(f)}
         self._paths = {f.name for f in spec.facts}
+        self._object_facts = tuple(f.name for f in spec.facts if f.type.kind == "object")
         self._outcome_rank = {o.id: i for i, o in enumerate(spec.outcomes)}
         self._default_outcome = spec.outcome(spec.default_outcome)
         # Verdict data keys, with their paths split and their orders ranked once.
@@ -107,13 +125,17 @@ class Runner:
 
     def _engine_facts(self, typed: Mapping[str, Any]) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
-        for f in self.spec.facts:
-            value = typed.get(f.name)
-            if f.type.kind == "object" and value is not None:
-                out.append({"type": f.name, **_scalars(value)})
+        for name in self._object_facts:
+            value = typed.get(name)
+            if value is not None:
+                fact = {"type": name}
+                _scalars_into(fact, value)  # as {"type": name, **_scalars(value)}, one dict fewer
+                out.append(fact)
         for each, path in self._items.items():
             for i, item in enumerate(_get(typed, path) or ()):
-                out.append({"type": each, "index": i, **_scalars(item)})
+                fact = {"type": each, "index": i}
+                _scalars_into(fact, item)
+                out.append(fact)
         return out
 
     # ---- after the engine -----------------------------------------------------------------
@@ -359,6 +381,12 @@ def _reader(source: tuple[int, Any]) -> Any:
 def _scalars(obj: Mapping[str, Any]) -> dict[str, Any]:
     """What the engine may match: scalars and nested objects of scalars (lists stay in Python)."""
     out: dict[str, Any] = {}
+    _scalars_into(out, obj)
+    return out
+
+
+def _scalars_into(out: dict[str, Any], obj: Mapping[str, Any]) -> None:
+    """``out.update(_scalars(obj))`` without the intermediate dict."""
     for k, v in obj.items():
         kind = type(v)
         if kind in _ATOMS:  # the usual case, decided without the slow Mapping ABC check
@@ -370,7 +398,6 @@ def _scalars(obj: Mapping[str, Any]) -> dict[str, Any]:
             out[k] = _scalars(v)
         elif not isinstance(v, (list, tuple)) and v is not None:
             out[k] = v
-    return out
 
 
 def _list_path(spec: RulesetSpec, each: str) -> str:

@@ -196,3 +196,24 @@ def test_configure_keeps_settings_not_named(tmp_path: Path) -> None:
     govrules.evaluate("conference", FACTS)
     (record,) = read_log(path)
     assert "title" not in record["input"]["conference"]
+
+
+def test_a_mistyped_mask_path_is_refused_with_a_suggestion(tmp_path):
+    """mask=['signer.nmae'] would log the name in clear: it is an InputError suggesting signer.name."""
+    import govrules
+
+    with pytest.raises(govrules.InputError) as e:
+        govrules.configure(decision_log=tmp_path / "d.jsonl", mask=["signer.nmae"])
+    assert e.value.path == "mask" and "signer.name" in str(e.value)
+    govrules.configure(decision_log=tmp_path / "d.jsonl", mask=["signer.name", "meeting.leaders[*].name"])
+    govrules.configure(decision_log=None, mask=None)
+
+
+def test_a_directory_is_refused_as_the_decision_log(tmp_path):
+    """decision_log=<a directory> is refused at configure, not on every later evaluation."""
+    import govrules
+
+    with pytest.raises(govrules.InputError) as e:
+        govrules.configure(decision_log=tmp_path)
+    assert e.value.path == "decision_log"
+    assert govrules.check_conference(conference={"town_wide": False}).allowed

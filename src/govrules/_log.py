@@ -48,6 +48,37 @@ def _parse_mask(path: str) -> list[tuple[str, str]]:
     return tokens
 
 
+def _input_paths() -> set[str]:
+    """Every field path of every shipped ruleset's input, list indexes left out."""
+    from ._rulesets import available, runner
+
+    paths: set[str] = set()
+
+    def walk(prefix: str, t: Any) -> None:
+        paths.add(prefix)
+        if t.kind == "list" and t.items is not None:
+            walk(prefix, t.items)
+        elif t.kind == "object":
+            for f in t.fields:
+                walk(f"{prefix}.{f.name}", f.type)
+
+    for name in available():
+        for f in runner(name).spec.facts:
+            walk(f.name, f.type)
+    return paths
+
+
+def _known_path(path: str) -> None:
+    # A mistyped mask would silently log the very value it was meant to hide: refuse it.
+    from ._suggest import did_you_mean
+
+    plain_path = re.sub(r"\[(?:\d+|\*)\]", "", path)
+    known = _input_paths()
+    if plain_path not in known:
+        hint = did_you_mean(plain_path, sorted(known))
+        raise InputError("mask", "a field path of some ruleset's input" + (f"; {hint}" if hint else ""), path)
+
+
 def _strip(obj: Any, tokens: list[tuple[str, str]]) -> None:
     """Remove what ``tokens`` name from ``obj`` in place; a list met by a field name applies to each item.
 
@@ -99,6 +130,7 @@ class DecisionLog:
             if not isinstance(p, str):
                 raise InputError("mask", "a list of field paths (strings)", p)
             _parse_mask(p)
+            _known_path(p)
 
     def entry(self, spec: RulesetSpec, facts: Any, verdict: Verdict) -> dict[str, Any]:
         record: dict[str, Any] = {
@@ -210,6 +242,8 @@ def configure(*, decision_log: Any = _UNSET, mask: Any = _UNSET, remedies: Any =
     made = None if decision_log is None else DecisionLog(decision_log, mask)
     if made is not None and not Path(made.path).resolve().parent.is_dir():
         raise InputError("decision_log", "a file in an existing directory", made.path)
+    if made is not None and Path(made.path).is_dir():
+        raise InputError("decision_log", "a file, not a directory", made.path)
     with _lock:
         _active = made
 

@@ -145,3 +145,11 @@ def test_clauses_are_sorted_without_repeats_in_every_case():
             assert list(v.clauses) == sorted({f.clause for f in v.findings}), case.name
             seen += 1
     assert seen > 100
+
+
+def test_a_misspelt_keyword_is_an_input_error_with_a_suggestion():
+    """check_signing(divison=...) raises InputError naming 'divison' and suggesting 'division', not TypeError."""
+    with pytest.raises(govrules.InputError) as e:
+        govrules.check_signing(document={"issuer": "town_government"}, signer={"name": "张三", "role": "mayor"},
+                               divison={})
+    assert e.value.path == "divison" and "division" in str(e.value)

@@ -378,3 +378,21 @@ def test_malformed_catalogue_entry_is_a_ruleset_error(entry, message):
     with pytest.raises(RulesetError, match=re.escape(message)) as caught:
         _catalogue._clause_from_entry(7, entry)
     assert "clauses[7]" in str(caught.value)
+
+
+def test_clause_accepts_the_labels_people_see():
+    """clause() finds a clause by its Chinese label too, with full- or half-width parentheses."""
+    from govrules._catalogue import clause
+
+    assert clause("五（二）1").id == "5.2.1"
+    assert clause("五(二)1").id == "5.2.1"
+    assert clause("附件1（二）相关要求2").id == "A1.2.r2"
+    assert clause("三").id == "3" and clause("附件1").id == "A1" and clause("附件1（二）").id == "A1.2"
+
+
+def test_every_label_finds_its_own_clause():
+    """No two clauses share a label: each label leads back to its id."""
+    from govrules._catalogue import clause, clauses
+
+    for c in clauses():
+        assert clause(c.label).id == c.id

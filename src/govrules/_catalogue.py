@@ -160,12 +160,35 @@ def _closest(wanted: str, ids: list[str]) -> str | None:
     return best
 
 
+def _label_key(text: str) -> str:
+    return re.sub(r"\s+", "", text).replace("(", "（").replace(")", "）")
+
+
+@functools.cache
+def _by_label() -> dict[str, Clause]:
+    out: dict[str, Clause] = {}
+    for c in clauses():
+        out.setdefault(_label_key(c.label), c)
+        # A chapter's label carries its title (三、工作分工和民主决策); its numeral alone finds it too.
+        # So do an annex's number (附件1) and an annex stage's (附件1（二）) without their titles.
+        for head in (c.label.split("、", 1)[0], c.label.split(" ", 1)[0],
+                     m.group(0) if (m := re.match(r"附件\d+（.）", c.label)) else c.label):
+            if head != c.label:
+                out.setdefault(_label_key(head), c)
+    return out
+
+
 def clause(id: str) -> Clause:
-    """The clause with this id; an unknown id raises ``InputError`` with a suggestion."""
+    """The clause with this id (or its label, ``五（二）1``); anything else raises ``InputError`` with a suggestion."""
     by_id = _load()[1]
     if not isinstance(id, str):
         raise InputError("clause", "a clause id string such as '5.2.1'", id)
     found = by_id.get(id)
+    if found is not None:
+        return found
+    # People write the labels they see (五（二）1, 附件1（二）相关要求2), often with ASCII parentheses.
+    by_label = _by_label()
+    found = by_label.get(_label_key(id))
     if found is not None:
         return found
     guess = _closest(id.strip(), [c.id for c in _load()[0]])

@@ -83,3 +83,34 @@ def test_lint_reports_typo_with_file_line_and_suggestion(broken_ruleset):
     r = run("lint", str(path))
     assert r.exit_code == 1
     assert f"{path}:" in r.output and "did you mean 'mayor_approved'?" in r.output
+
+
+def test_lint_runs_cases_files_against_the_rule_file_beside_them(tmp_path):
+    """lint fails a cases file whose facts, outcome or rule ids are wrong, naming the case and its line."""
+    import shutil
+
+    for name in ("conference.yaml", "conference.cases.yaml", "types.yaml"):
+        shutil.copy(ROOT / "rulesets" / name, tmp_path / name)
+    cases = tmp_path / "conference.cases.yaml"
+    assert run("lint", str(cases)).exit_code == 0
+    text = cases.read_text(encoding="utf-8")
+    cases.write_text(text.replace("fires: [conference.mayor-consent-missing]",
+                                  "fires: [conference.mayor-consent-mising]", 1), encoding="utf-8")
+    r = run("lint", str(cases))
+    assert r.exit_code == 1 and "conference.mayor-consent-mising" in r.output and f"{cases}:" in r.output
+
+
+def test_cases_are_tested_against_an_edited_rule_file_beside_them(tmp_path):
+    """An author's edited copy of a rule file is what its cases run against, not the shipped one."""
+    import shutil
+
+    from govrules._cases import evaluator_for
+
+    for name in ("conference.yaml", "conference.cases.yaml", "types.yaml"):
+        shutil.copy(ROOT / "rulesets" / name, tmp_path / name)
+    rule = tmp_path / "conference.yaml"
+    rule.write_text(rule.read_text(encoding="utf-8").replace(
+        "    then:\n      outcome: denied\n      add: {consents_missing: mayor}",
+        "    then:\n      outcome: allowed\n      add: {consents_missing: mayor}", 1), encoding="utf-8")
+    v = evaluator_for(tmp_path / "conference.cases.yaml")("conference", {"conference": {"town_wide": True}})
+    assert v.outcome == "allowed"

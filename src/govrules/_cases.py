@@ -124,3 +124,24 @@ def check_case(case: Case, evaluate: Any) -> tuple[Verdict | None, list[str]]:
 
 def _canon(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def evaluator_for(cases_file: str | Path) -> Any:
+    """How to evaluate a cases file's facts: with the rule file beside it when there is one
+    (so an author's edited copy is what gets tested), else with the shipped ruleset."""
+    from ._facade import evaluate
+    from ._rulesets import runner_for_file
+
+    cases_file = Path(cases_file)
+    rule_file = cases_file.with_name(cases_file.name[: -len(".cases.yaml")] + ".yaml")
+    if not rule_file.is_file():
+        return evaluate
+    run = runner_for_file(rule_file)
+
+    def beside(ruleset: str, facts: Any, *, calendar: WorkingCalendar | None = None) -> Verdict:
+        if ruleset != run.spec.name:
+            raise RulesetError(f"the cases are for ruleset '{ruleset}' but the rule file beside them is "
+                               f"'{run.spec.name}'", file=str(cases_file))
+        return run.evaluate(facts, calendar=calendar)
+
+    return beside

@@ -177,7 +177,7 @@ def clause(clause_id: str, as_json: bool) -> None:
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
 def lint(paths: Sequence[str]) -> None:
     """Load-time checks over rule files (default: the shipped rulesets); exit 1 on any problem."""
-    from ._cases import load_cases
+    from ._cases import check_case, evaluator_for, load_cases
     from ._load import TYPES_FILE
     from ._rulesets import load_file, ruleset_dir
 
@@ -193,8 +193,18 @@ def lint(paths: Sequence[str]) -> None:
             continue  # prove files are domain hints for `govrules prove`, not rule files
         try:
             if f.name.endswith(".cases.yaml"):
-                n = len(load_cases(f))
-                click.echo(f"ok  {f}  ({n} cases)")
+                # A cases file is only right if its cases pass: run them against the rule file
+                # beside it (facts validated, outcomes, clauses and rule ids as expected).
+                cases = load_cases(f)
+                evaluate = evaluator_for(f)
+                failed = [(c, check_case(c, evaluate)[1]) for c in cases]
+                failed = [(c, p) for c, p in failed if p]
+                if failed:
+                    problems += 1
+                    for c, found in failed:
+                        click.echo(f"{c.file}:{c.line}: case '{c.name}': " + "; ".join(found), err=True)
+                    continue
+                click.echo(f"ok  {f}  ({len(cases)} cases)")
             else:
                 spec = load_file(f)
                 click.echo(f"ok  {f}  ({len(spec.rules)} rules)")

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from ._cases import Case, check_case, load_cases
+from ._cases import Case, check_case, evaluator_for, load_cases
 
 
 def pytest_collect_file(parent: Any, file_path: Path) -> Any:
@@ -18,8 +18,9 @@ def pytest_collect_file(parent: Any, file_path: Path) -> Any:
 
 class CasesFile(pytest.File):
     def collect(self) -> Any:
+        evaluate = evaluator_for(self.path)
         for case in load_cases(self.path):
-            yield CaseItem.from_parent(self, name=case.name, case=case)
+            yield CaseItem.from_parent(self, name=case.name, case=case, evaluate=evaluate)
 
 
 class CaseFailed(Exception):
@@ -27,14 +28,13 @@ class CaseFailed(Exception):
 
 
 class CaseItem(pytest.Item):
-    def __init__(self, *, case: Case, **kwargs: Any) -> None:
+    def __init__(self, *, case: Case, evaluate: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.case = case
+        self.evaluate = evaluate
 
     def runtest(self) -> None:
-        from ._facade import evaluate
-
-        _, problems = check_case(self.case, evaluate)
+        _, problems = check_case(self.case, self.evaluate)
         if problems:
             raise CaseFailed(problems)
 

@@ -153,3 +153,11 @@ def test_a_misspelt_keyword_is_an_input_error_with_a_suggestion():
         govrules.check_signing(document={"issuer": "town_government"}, signer={"name": "张三", "role": "mayor"},
                                divison={})
     assert e.value.path == "divison" and "division" in str(e.value)
+
+
+def test_editing_what_was_read_from_data_does_not_edit_the_verdict():
+    """v.data['consents_missing'].append(...) changes a copy; the verdict and its to_dict stay as they were."""
+    v = govrules.check_conference(conference={"town_wide": True})
+    v.data["consents_missing"].append("someone")
+    assert v.data["consents_missing"] == ["mayor"]
+    assert v.to_dict()["data"]["consents_missing"] == ["mayor"]

@@ -243,6 +243,10 @@ class VerdictData(Mapping[str, Any]):
         self._lock = threading.Lock()
 
     def __getitem__(self, key: str) -> Any:
+        # A copy: editing what was read (data["missing"].append(...)) must not edit the verdict.
+        return _frozen_copy(self._value(key))
+
+    def _value(self, key: str) -> Any:
         if key in self._pending:
             with self._lock:
                 thunk = self._pending.get(key)
@@ -266,7 +270,7 @@ class VerdictData(Mapping[str, Any]):
 
     def __reduce__(self) -> Any:
         # Pickling and deep copies take the computed values (a lock does not travel).
-        return (VerdictData, ({k: self[k] for k in self},))
+        return (VerdictData, ({k: self._value(k) for k in self},))
 
     def computed(self) -> dict[str, Any]:
         """The values computed so far, without computing pending ones."""
@@ -360,6 +364,6 @@ class Verdict:
             "allowed": self.allowed,
             "findings": [f.to_dict() for f in self.findings],
             "clauses": list(self.clauses),
-            "data": {k: _frozen_copy(self.data[k]) for k in self.data},
+            "data": {k: _frozen_copy(self.data._value(k)) for k in self.data},
             "trace": [t.to_dict() for t in self.trace],
         }

@@ -100,10 +100,34 @@ def test_two_items_with_equal_content_both_land(name, facts, each, path):
     firing = [i for i in range(original) if fired_for(before, i)]
     assert firing, f"rules fire on some {each} of the example"
     twin = firing[0]
-    items.append(json.loads(json.dumps(items[twin])))
+    copy_of = json.loads(json.dumps(items[twin]))
+    unique = _unique_field(name, path)
+    if unique:
+        # The list forbids two items sharing this field (a repeated title is an InputError);
+        # everything else stays equal, which is what the engine's content hash would see.
+        copy_of[unique] = f"{copy_of[unique]}（二）"
+    items.append(copy_of)
     after = govrules.evaluate(name, facts)
     assert fired_for(after, twin) == fired_for(before, twin)
     assert fired_for(after, original) == fired_for(before, twin)
+
+
+def _unique_field(name: str, path: str) -> str | None:
+    t = None
+    for part in path.split("."):
+        fields = runner(name).spec.facts if t is None else t.fields
+        t = next(f.type for f in fields if f.name == part)
+    return t.unique
+
+
+def test_a_repeated_unique_item_is_an_input_error():
+    """A leader listed twice would count twice towards the quorum: InputError naming the repeat."""
+    facts = json.loads(json.dumps(dict(_examples())["meeting"]))
+    facts["meeting"]["leaders"].append(dict(facts["meeting"]["leaders"][1]))
+    with pytest.raises(govrules.InputError) as e:
+        govrules.evaluate("meeting", facts)
+    n = len(facts["meeting"]["leaders"]) - 1
+    assert e.value.path == f"meeting.leaders[{n}].name" and "meeting.leaders[1]" in str(e.value)
 
 
 def test_many_sequential_evaluations_stay_correct():

@@ -21,7 +21,7 @@ TYPES_FILE = "types.yaml"
 _TOP_KEYS = ("ruleset", "title", "outcomes", "default_outcome", "facts", "inferred", "derive", "data", "rules")
 _RULE_KEYS = ("id", "clause", "quote", "severity", "message", "when", "then", "finding", "description")
 _THEN_KEYS = ("outcome", "data", "assert", "add")
-_FIELD_KEYS = ("type", "label", "required", "values", "items", "fields", "each", "minimum")
+_FIELD_KEYS = ("type", "label", "required", "values", "items", "fields", "each", "minimum", "unique")
 
 
 class _Reader:
@@ -198,7 +198,14 @@ def _type(r: _Reader, node: Any, parent: Any, key: Any, types: Mapping[str, Type
     if kind == "list":
         if "items" not in node:
             raise r.fail(f"list '{key}' needs 'items'", node)
-        return TypeSpec("list", name=name, items=_type(r, node["items"], node, "items", types))
+        items = _type(r, node["items"], node, "items", types)
+        unique = node.get("unique")
+        if unique is not None and (not isinstance(unique, str) or items.kind != "object"
+                                   or items.field(unique) is None):
+            names = [f.name for f in items.fields]
+            raise r.fail(f"'unique' names a field of the list's items; '{key}' items have no field '{unique}'",
+                         node, "unique", hint=did_you_mean(str(unique), names))
+        return TypeSpec("list", name=name, items=items, unique=unique)
     if kind == "object":
         fields_node = r.mapping(node.get("fields"), f"fields of '{key}'", node, "fields")
         fields = tuple(_field(r, fnode, fields_node, fkey, types) for fkey, fnode in fields_node.items())

@@ -44,6 +44,7 @@ class TypeSpec:
     items: TypeSpec | None = None
     fields: tuple[FieldSpec, ...] = ()
     minimum: int | None = None
+    unique: str | None = None  # a list of objects: no two items may share this field's value
 
     def field(self, name: str) -> FieldSpec | None:
         for f in self.fields:

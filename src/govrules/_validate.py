@@ -129,7 +129,10 @@ def _value(t: TypeSpec, value: Any, path: str) -> Any:
         if not isinstance(value, (list, tuple)):
             raise InputError(path, t.describe(), value)
         assert t.items is not None
-        return [_value(t.items, item, f"{path}[{i}]") for i, item in enumerate(value)]
+        out = [_value(t.items, item, f"{path}[{i}]") for i, item in enumerate(value)]
+        if t.unique:
+            _check_unique(out, t.unique, path)
+        return out
     if kind == "object":
         if not _mapping(value):
             raise InputError(path, t.describe(), value)
@@ -273,10 +276,15 @@ def _compile_type(t: TypeSpec) -> _Check:
         assert t.items is not None
         item_check = _compile_type(t.items)
 
+        unique = t.unique
+
         def check_list(value: Any) -> Any:
             if type(value) is not list:
                 raise _Slow
-            return [item_check(item) for item in value]
+            out = [item_check(item) for item in value]
+            if unique and len({x.get(unique) for x in out}) != len(out):
+                raise _Slow  # the general path names the repeated item
+            return out
         return check_list
     if kind == "object":
         return _compile_fields(t.fields)
@@ -298,3 +306,15 @@ def _compile_type(t: TypeSpec) -> _Check:
     def check_other(value: Any) -> Any:
         raise _Slow
     return check_other
+
+
+def _check_unique(items: list[Any], field: str, path: str) -> None:
+    """No two items share ``field`` (a leader listed twice would count twice towards a quorum)."""
+    first: dict[Any, int] = {}
+    for i, item in enumerate(items):
+        key = item.get(field)
+        if key is None:
+            continue
+        if key in first:
+            raise InputError(f"{path}[{i}].{field}", f"each item's {field} once; it repeats {path}[{first[key]}]", key)
+        first[key] = i

@@ -136,3 +136,17 @@ def test_whole_file_checks_point_at_their_line(broken_ruleset):
     err = error_for(path)
     assert err.line is not None
     assert path.read_text(encoding="utf-8").splitlines()[err.line - 1].startswith("ruleset:")
+
+
+def test_unique_must_name_a_field_of_the_items(tmp_path):
+    """'unique' on a list names a field of its items, or the file does not load."""
+    import shutil
+    from pathlib import Path
+
+    RULESETS = Path(__file__).resolve().parents[1] / "rulesets"
+    shutil.copy(RULESETS / "types.yaml", tmp_path / "types.yaml")
+    text = (RULESETS / "meeting.yaml").read_text(encoding="utf-8").replace("unique: name ", "unique: nmae ", 1)
+    path = tmp_path / "meeting.yaml"
+    path.write_text(text, encoding="utf-8")
+    err = error_for(path)
+    assert "no field 'nmae'" in str(err) and "did you mean 'name'?" in str(err) and err.line is not None

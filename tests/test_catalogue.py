@@ -179,7 +179,7 @@ def test_annex_two_is_its_title_only_and_not_computable():
     a2 = clause("A2")
     assert a2.text == "附件2 请示件办理一般流程"
     assert a2.computable is False
-    assert "no body" in a2.reason and "flow chart" in a2.reason
+    assert "没有正文" in a2.reason and "流程图" in a2.reason
 
 
 # --- labels --------------------------------------------------------------------------

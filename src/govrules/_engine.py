@@ -475,8 +475,8 @@ def _prepare(fact: Any, where: str) -> dict:
     try:
         # Facts are nearly always plain JSON already: copy them directly (a json
         # round trip cost as much as asserting the fact); anything else goes through json.
-        copy = _plain_copy(fact)
-    except _NotPlain:
+        copy = plain_copy(fact)
+    except NotPlain:
         try:
             text = json.dumps(dict(fact), ensure_ascii=False, allow_nan=False)
         except (TypeError, ValueError) as exc:
@@ -489,30 +489,30 @@ def _prepare(fact: Any, where: str) -> dict:
     return copy
 
 
-class _NotPlain(Exception):
-    pass
+class NotPlain(Exception):
+    """Raised by plain_copy for a value json.loads could not have returned."""
 
 
 _PLAIN_ATOMS = (str, int, bool, type(None))
 
 
-def _plain_copy(value: Any) -> Any:
-    """A copy of ``value`` if it is exactly what json.loads would return for it, else _NotPlain."""
+def plain_copy(value: Any) -> Any:
+    """A copy of ``value`` if it is exactly what json.loads would return for it, else NotPlain."""
     kind = type(value)
     if kind is dict:
         out = {}
         for key, item in value.items():
             if type(key) is not str:
-                raise _NotPlain
+                raise NotPlain
             # Strings, ints and booleans (most values) are kept without a call each.
             item_kind = type(item)
-            out[key] = item if item_kind is str or item_kind is int or item_kind is bool else _plain_copy(item)
+            out[key] = item if item_kind is str or item_kind is int or item_kind is bool else plain_copy(item)
         return out
     if kind is list:
-        return [_plain_copy(item) for item in value]
+        return [plain_copy(item) for item in value]
     if kind in _PLAIN_ATOMS or (kind is float and math.isfinite(value)):
         return value
-    raise _NotPlain
+    raise NotPlain
 
 
 # --- definition checking -------------------------------------------------------------

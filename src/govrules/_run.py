@@ -13,7 +13,7 @@ from ._calendar import WorkingCalendar, default_calendar
 from ._check import _each_fields
 from ._compile import compile_ruleset, engine_rule_name
 from ._derive import FUNCTIONS, Context
-from ._engine import Engine, EngineError, Firing
+from ._engine import Engine, EngineError, Firing, NotPlain, plain_copy
 from ._errors import GovrulesError
 from ._model import (SEVERITIES, Finding, Ref, RuleSpec, RulesetSpec, Verdict, _frozen_copy, owned_trace_step,
                      owned_verdict_data)
@@ -262,10 +262,6 @@ def _label(cid: str) -> str:
 _ATOMS = (str, int, bool, type(None))
 
 
-class _NotPlain(Exception):
-    pass
-
-
 def _owned_json(value: dict[str, Any]) -> dict[str, Any]:
     """``json.loads(json.dumps(value))`` as a fresh copy that shares nothing with ``value``.
 
@@ -273,26 +269,9 @@ def _owned_json(value: dict[str, Any]) -> dict[str, Any]:
     VerdictData would make; anything else goes through json, whose output is fresh.
     """
     try:
-        return _plain_json_copy(value)
-    except _NotPlain:
+        return plain_copy(value)
+    except NotPlain:
         return json.loads(json.dumps(value, ensure_ascii=False))
-
-
-def _plain_json_copy(value: Any) -> Any:
-    kind = type(value)
-    if kind is dict:
-        out = {}
-        for k, v in value.items():
-            if type(k) is not str:
-                raise _NotPlain
-            out[k] = _plain_json_copy(v)
-        return out
-    if kind is list:
-        return [_plain_json_copy(v) for v in value]
-    # Floats are left to json: it spells NaN/Infinity its own way.
-    if kind in _ATOMS:
-        return value
-    raise _NotPlain
 
 
 def _walk(obj: Any, parts: tuple[str, ...]) -> Any:

@@ -15,7 +15,7 @@ from ._model import Verdict
 from ._yaml import load_yaml, plain, position
 
 _CASE_KEYS = ("name", "facts", "calendar", "expect")
-_EXPECT_KEYS = ("outcome", "allowed", "clauses", "fires", "not_fires", "data", "messages", "error")
+_EXPECT_KEYS = ("outcome", "allowed", "clauses", "fires", "not_fires", "data", "messages", "error", "needs")
 _ERRORS = {"InputError": InputError, "CalendarError": CalendarError}
 
 
@@ -115,6 +115,19 @@ def check_case(case: Case, evaluate: Any) -> tuple[Verdict | None, list[str]]:
         got = verdict.data.get(key, "<absent>")
         if _canon(got) != _canon(want):
             problems.append(f"data.{key}: expected {want!r}, got {got!r}")
+    if "needs" in exp:
+        # Each expected need is a path (it may change the outcome or a finding) or
+        # {path, outcome}; the verdict's needs must be exactly these paths.
+        want_needs = {(n if isinstance(n, str) else n["path"]): (None if isinstance(n, str) else n.get("outcome"))
+                      for n in exp["needs"] or ()}
+        got_needs: dict[str, bool] = {}
+        for n in verdict.needs:
+            got_needs[n.path] = got_needs.get(n.path, False) or n.outcome
+        if set(want_needs) != set(got_needs):
+            problems.append(f"needs: expected {sorted(want_needs)}, got {sorted(got_needs)}")
+        for path, outcome in want_needs.items():
+            if outcome is not None and path in got_needs and got_needs[path] != outcome:
+                problems.append(f"needs: {path} expected outcome {outcome}, got {got_needs[path]}")
     messages = " ".join(f.message for f in verdict.findings)
     for fragment in exp.get("messages", ()):
         if fragment not in messages:

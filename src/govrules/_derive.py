@@ -3,6 +3,11 @@
 They compute what the engine must not (comparisons between two facts crash it, see
 docs/engine.md): set look-ups, counts and working-day arithmetic. Each is small, generic
 and free of any clause's logic: the rule files say which clause uses it and how.
+
+Facts not given (CONTRACT §1): the runner calls a function only when every argument it
+reads from the facts was given; otherwise the derived field is itself not given. A function
+that finds a fact not given *inside* an argument (an item without ``present``, a portfolio
+the division does not map) returns ``Unknown`` naming where, instead of guessing.
 """
 
 from __future__ import annotations
@@ -31,6 +36,18 @@ class Context:
 
 
 @attrs.frozen
+class Unknown:
+    """A derived value that depends on facts not given: each ref is (parameter, path suffix)."""
+
+    refs: tuple[tuple[str, str], ...]
+
+
+def unknown_where(param: str, suffixes: list[str]) -> Unknown | None:
+    """``Unknown`` for the given suffixes of one parameter's path, or None when there are none."""
+    return Unknown(tuple((param, s) for s in suffixes)) if suffixes else None
+
+
+@attrs.frozen
 class Function:
     name: str
     returns: str  # bool | int | str | date | list
@@ -55,14 +72,17 @@ def derived(returns: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
 
 
 @derived("list")
-def lookup_all(ctx: Context, keys: list[str], mapping: Mapping[str, str]) -> list[str]:
-    """The distinct values ``mapping[k]`` for k in keys, in first-seen order (keys not in mapping skipped)."""
+def lookup_all(ctx: Context, keys: list[str], mapping: Mapping[str, str]) -> list[str] | Unknown:
+    """The distinct values ``mapping[k]`` for k in keys, in first-seen order; unknown while a key is not in mapping."""
     out: list[str] = []
+    unmapped: list[str] = []
     for k in keys or ():
         v = (mapping or {}).get(k)
-        if v is not None and v not in out:
+        if v is None:
+            unmapped.append(f".{k}")
+        elif v not in out:
             out.append(v)
-    return out
+    return unknown_where("mapping", unmapped) or out
 
 
 @derived("list")
@@ -94,9 +114,19 @@ def count(ctx: Context, items: list[Any]) -> int:
 
 
 @derived("int")
-def count_where(ctx: Context, items: list[Mapping[str, Any]], field: str, value: Any = True) -> int:
-    """How many items have ``field`` equal to ``value``."""
-    return sum(1 for x in items or () if x.get(field) == value)
+def count_where(ctx: Context, items: list[Mapping[str, Any]], field: str, value: Any = True,
+                only_field: str | None = None, only_values: list[Any] | None = None) -> int | Unknown:
+    """How many items have ``field`` equal to ``value`` (among those whose ``only_field`` is in ``only_values``, if given); unknown while a counted item lacks ``field``."""
+    counted = [(i, x) for i, x in enumerate(items or ())
+               if only_field is None or x.get(only_field) in (only_values or ())]
+    lacking = [f"[{i}].{field}" for i, x in counted if field not in x]
+    return unknown_where("items", lacking) or sum(1 for _, x in counted if x.get(field) == value)
+
+
+@derived("int")
+def count_in(ctx: Context, items: list[Mapping[str, Any]], field: str, values: list[Any]) -> int:
+    """How many items have ``field`` among ``values``."""
+    return sum(1 for x in items or () if x.get(field) in (values or ()))
 
 
 @derived("int")
@@ -168,7 +198,7 @@ def deadline_status(ctx: Context, date: str | None, deadline: str | None, not_be
 
 @derived("int")
 def days_between(ctx: Context, start: str | None, end: str) -> int:
-    """Calendar days from ``start`` to ``end`` (0 when ``start`` is absent)."""
+    """Calendar days from ``start`` to ``end`` (0 when there is no ``start``)."""
     if not start:
         return 0
     return (ctx.date(end) - ctx.date(start)).days
@@ -179,7 +209,7 @@ def call(name: str, ctx: Context, args: Mapping[str, Any]) -> Any:
     return fn.func(ctx, **args)
 
 
-__all__ = ["FUNCTIONS", "Context", "call", "derived"]
+__all__ = ["FUNCTIONS", "Context", "Unknown", "call", "derived", "unknown_where"]
 
 
 # Area modules register their functions on import; keep this last so `derived` exists first.

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from ._derive import Context, derived
+from ._derive import Context, Unknown, derived
 
 
 @derived("list")
-def names_where(ctx: Context, persons: list[Mapping[str, Any]], field: str, value: Any = True) -> list[str]:
-    """The names of the persons whose ``field`` equals ``value``, in order, without repeats."""
+def names_where(ctx: Context, persons: list[Mapping[str, Any]], field: str, value: Any = True) -> list[str] | Unknown:
+    """The names of the persons whose ``field`` equals ``value``, in order, without repeats; unknown while one lacks ``field``."""
+    lacking = [f"[{i}].{field}" for i, p in enumerate(persons or ()) if field not in p]
+    if lacking:
+        return Unknown(tuple(("persons", s) for s in lacking))
     out: list[str] = []
     seen: set[str] = set()  # a set, so a 60-person leadership costs no more than linear
     for p in persons or ():
@@ -41,13 +44,16 @@ def exceeds(ctx: Context, value: int | None, limit: int) -> bool:
 
 @derived("str")
 def authority(ctx: Context, person: Mapping[str, Any] | None, roles: list[str],
-              delegated_roles: list[str] | None = None) -> str:
-    """'not_given' without a person; 'authorised' for a role in ``roles``, or in ``delegated_roles`` with delegated_by_mayor; else 'not_authorised'."""
+              delegated_roles: list[str] | None = None) -> str | Unknown:
+    """'none' when there is no person; 'authorised' for a role in ``roles``, or in ``delegated_roles`` with delegated_by_mayor; else 'not_authorised' (unknown while that delegation is not given)."""
     if not person:
-        return "not_given"
+        return "none"
     role = person.get("role")
     if role in (roles or ()):
         return "authorised"
-    if role in (delegated_roles or ()) and person.get("delegated_by_mayor"):
-        return "authorised"
+    if role in (delegated_roles or ()):
+        if "delegated_by_mayor" not in person:
+            return Unknown((("person", ".delegated_by_mayor"),))
+        if person["delegated_by_mayor"]:
+            return "authorised"
     return "not_authorised"

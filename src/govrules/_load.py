@@ -21,7 +21,8 @@ TYPES_FILE = "types.yaml"
 _TOP_KEYS = ("ruleset", "title", "outcomes", "default_outcome", "facts", "inferred", "derive", "data", "rules")
 _RULE_KEYS = ("id", "clause", "quote", "severity", "message", "when", "then", "finding", "description")
 _THEN_KEYS = ("outcome", "data", "assert", "add")
-_FIELD_KEYS = ("type", "label", "required", "values", "items", "fields", "each", "minimum", "unique")
+_FIELD_KEYS = ("type", "label", "required", "values", "items", "fields", "each", "minimum", "unique", "omitted",
+               "because")
 
 
 class _Reader:
@@ -228,19 +229,31 @@ def _field(r: _Reader, node: Any, parent: Any, key: Any, types: Mapping[str, Typ
     label = ""
     required = False
     each = None
+    omitted = None
+    because = ""
     if isinstance(node, CommentedMap):
         r.known_keys(node, _FIELD_KEYS, f"field '{key}'")
         label = str(node.get("label") or "")
         required = node.get("required", False)
         if not isinstance(required, bool):
             raise r.fail(f"'required' of field '{key}' must be true or false", node, "required")
+        omitted = node.get("omitted")
+        if omitted is not None:
+            # 'omitted: none' — not given reads as "there is none" (CONTRACT §1 allows a rule file
+            # to say so only where the regulation supplies it); the reason must stand beside it.
+            if omitted != "none":
+                raise r.fail(f"'omitted' of field '{key}' can only be 'none'", node, "omitted")
+            if required:
+                raise r.fail(f"field '{key}' is required; 'omitted: none' applies to optional fields", node, "omitted")
+            because = r.text(node, "because", f"field '{key}' with 'omitted: none'")
         each = node.get("each")
         if each is not None and not isinstance(each, str):
             raise r.fail(f"'each' of field '{key}' names the fact type of its items", node, "each")
     ftype = _type(r, node, parent, key, types)
     if each and (ftype.kind != "list" or ftype.items is None or ftype.items.kind != "object"):
         raise r.fail(f"'each' applies to a list of objects; '{key}' is not one", parent, key)
-    return FieldSpec(str(key), ftype, required=required, label=label, each=each, where=r.where(parent, key))
+    return FieldSpec(str(key), ftype, required=required, label=label, each=each, omitted=omitted, because=because,
+                     where=r.where(parent, key))
 
 
 def _rule(r: _Reader, node: Any, parent: Any, index: int) -> RuleSpec:

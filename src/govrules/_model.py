@@ -75,6 +75,10 @@ class FieldSpec:
     required: bool = False
     label: str = ""
     each: str | None = None  # a list of objects whose items become engine facts of this type
+    # "none": not given reads as "there is none" (no record to check, never a need); the
+    # rule file says why in ``because``. Otherwise not given is unknown (CONTRACT §1).
+    omitted: str | None = None
+    because: str = ""
     where: Where | None = attrs.field(default=None, eq=False)
 
 
@@ -347,6 +351,21 @@ def owned_trace_step(rule: str, clause: str, matched: dict[str, Any],
 
 
 @attrs.frozen
+class Need:
+    """A fact the caller did not give that would change the outcome (``outcome``) or a finding."""
+
+    path: str
+    label: str
+    clause: str
+    message: str
+    outcome: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "label": self.label, "clause": self.clause, "message": self.message,
+                "outcome": self.outcome}
+
+
+@attrs.frozen
 class Verdict:
     """The answer to one question: outcome, the findings that cite clauses, data, and the trace."""
 
@@ -357,6 +376,7 @@ class Verdict:
     clauses: tuple[str, ...]
     data: VerdictData = attrs.field(factory=VerdictData, converter=_verdict_data)
     trace: tuple[TraceStep, ...] = ()
+    needs: tuple[Need, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -367,4 +387,5 @@ class Verdict:
             "clauses": list(self.clauses),
             "data": {k: _frozen_copy(self.data._value(k)) for k in self.data},
             "trace": [t.to_dict() for t in self.trace],
+            "needs": [n.to_dict() for n in self.needs],
         }

@@ -1,4 +1,12 @@
-"""One evaluation: typed facts → derived fields → engine facts → firings → Verdict."""
+"""One evaluation: typed facts → derived fields → engine facts → firings → Verdict.
+
+Facts not given (CONTRACT §2) are decided by two runs of the engine over the same facts:
+the strict ruleset fires only what holds whatever the facts not given are (findings,
+trace, data and the outcome come from it); where a rule reads a fact not given, the relaxed
+ruleset also fires what *some* completion would (see _compile). A relaxed-only firing whose
+outcome is stronger than the strict one makes the verdict ``undetermined``; each such firing,
+and each non-info finding that might hold, names the facts not given it read: ``needs``.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +14,17 @@ import functools
 import json
 import re
 import threading
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple
 
 from . import _catalogue
 from ._calendar import WorkingCalendar, default_calendar
 from ._check import _each_fields
 from ._compile import compile_ruleset, engine_rule_name
-from ._derive import FUNCTIONS, Context
+from ._derive import FUNCTIONS, Context, Unknown
 from ._engine import Engine, EngineError, Firing, NotPlain, plain_copy
 from ._errors import GovrulesError
-from ._model import (SEVERITIES, Finding, Ref, RuleSpec, RulesetSpec, Verdict, _frozen_copy, owned_trace_step,
-                     owned_verdict_data)
+from ._model import (SEVERITIES, Condition, FieldSpec, Finding, Need, Pattern, Ref, RuleSpec, RulesetSpec, TypeSpec,
+                     Verdict, _frozen_copy, owned_trace_step, owned_verdict_data)
 from ._validate import validate
 
 _SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
@@ -42,15 +50,38 @@ _dedup_text = _dedup_encoder()
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 
 
+_MAYBE = "govrules__maybe"  # marks an inferred fact asserted by a relaxed-only firing
+_ABSENT = object()  # a path the caller did not give (None is "there is none")
+UNDETERMINED = "undetermined"
+
+
+class _Arg(NamedTuple):
+    """One argument of a derive function: a literal, a path in the current item, or in the facts."""
+
+    name: str
+    kind: int  # _LITERAL, _ITEM or _FACTS
+    value: Any  # the literal, or the path split into its parts
+
+
+class _Possible(NamedTuple):
+    """A relaxed-only firing: the rule, and the facts not given that it read."""
+
+    rule: RuleSpec
+    paths: tuple[str, ...]
+
+
 class Runner:
-    """A checked ruleset bound to its own compiled engine; safe to share between threads."""
+    """A checked ruleset bound to its own compiled engines; safe to share between threads."""
 
     def __init__(self, spec: RulesetSpec) -> None:
         self.spec = spec
         self._rules = {engine_rule_name(i): (i, r) for i, r in enumerate(spec.rules)}
         self._items = {sub.each: _list_path(spec, sub.each) for f in spec.facts for sub in _each_fields(f)}
+        self._item_types = {sub.each: sub.type.items for f in spec.facts for sub in _each_fields(f)}
         self._paths = {f.name for f in spec.facts}
         self._object_facts = tuple(f.name for f in spec.facts if f.type.kind == "object")
+        self._object_types = {f.name: f.type for f in spec.facts if f.type.kind == "object"}
+        self._fact_specs = {f.name: f for f in spec.facts}
         self._outcome_rank = {o.id: i for i, o in enumerate(spec.outcomes)}
         self._default_outcome = spec.outcome(spec.default_outcome)
         # Verdict data keys, with their paths split and their orders ranked once.
@@ -64,11 +95,18 @@ class Runner:
         # Each derive spec's function and argument sources, resolved once rather than per call.
         self._derivations = [
             (d, d.fact in self._items,
-             tuple((k, _reader(_arg_source(v, self._paths, d.fact if d.fact in self._items else None)))
-                   for k, v in d.args))
+             tuple(_arg(k, v, self._paths, d.fact if d.fact in self._items else None) for k, v in d.args))
             for d in spec.derive
         ]
+        self._derived_labels = {f"{d.fact}.{d.field}": d.label for d in spec.derive}
+        # The fields each fact type's rules read: where one is not given, the relaxed run is needed.
+        read: dict[str, set[str]] = {}
+        for rule in spec.rules:
+            for p in rule.when:
+                read.setdefault(p.fact, set()).update(c.field for c in _conditions(p))
+        self._read = {fact: tuple(sorted(fields)) for fact, fields in read.items()}
         self._engine: Engine | None = None
+        self._relaxed: Engine | None = None
         self._lock = threading.Lock()
 
     def engine(self) -> Engine:
@@ -78,10 +116,16 @@ class Runner:
                 self._engine = Engine(f"govrules.{self.spec.name}", compile_ruleset(self.spec))
             return self._engine
 
+    def relaxed_engine(self) -> Engine:
+        with self._lock:
+            if self._relaxed is None:
+                self._relaxed = Engine(f"govrules.{self.spec.name}.relaxed", compile_ruleset(self.spec, relaxed=True))
+            return self._relaxed
+
     def evaluate(self, facts: Any, calendar: WorkingCalendar | None = None) -> Verdict:
         typed = validate(self.spec, facts)
         ctx = Context(calendar or default_calendar())
-        self._derive(typed, ctx)
+        unknowns = self._derive(typed, ctx)
         engine_facts = self._engine_facts(typed)
         asserted: dict[int, list[dict[str, Any]]] = {}
         order: list[Firing] = []
@@ -98,23 +142,27 @@ class Runner:
             return new
 
         firings = self.engine().run(engine_facts, react)
-        return self._verdict(typed, firings, asserted, ctx, order, fulls)
+        extra = self._unknown_facts(typed, engine_facts)
+        possible = self._possible(typed, engine_facts + extra, unknowns) if extra is not None else []
+        return self._verdict(typed, firings, asserted, ctx, order, fulls, possible)
 
     # ---- before the engine ----------------------------------------------------------------
 
-    def _derive(self, typed: dict[str, Any], ctx: Context) -> None:
-        for d, per_item, readers in self._derivations:
+    def _derive(self, typed: dict[str, Any], ctx: Context) -> dict[str, tuple[str, ...]]:
+        """Fill the derived fields; return, per derived path left not given, the facts it waits for."""
+        unknowns: dict[str, tuple[str, ...]] = {}
+        for d, per_item, args in self._derivations:
             func = FUNCTIONS[d.function].func  # looked up per call: the registry may change
             try:
                 if per_item:
-                    for item in _get(typed, self._items[d.fact]) or ():
-                        args = {k: read(typed, item) for k, read in readers}
-                        item[d.field] = func(ctx, **args)
+                    path = self._items[d.fact]
+                    items = _get(typed, path)
+                    for i, item in enumerate(items if type(items) is list else ()):
+                        self._derive_one(func, d.field, args, typed, item, f"{path}[{i}]", ctx, unknowns)
                 else:
                     target = typed.get(d.fact)
-                    if target is not None:
-                        args = {k: read(typed, None) for k, read in readers}
-                        target[d.field] = func(ctx, **args)
+                    if type(target) is dict:
+                        self._derive_one(func, d.field, args, typed, target, d.fact, ctx, unknowns)
             except GovrulesError:
                 raise  # CalendarError and InputError are the caller's to see
             except Exception as exc:
@@ -122,6 +170,33 @@ class Runner:
                 # is our bug, reported as ours rather than as a bare TypeError from inside.
                 raise EngineError(f"derived field {d.fact}.{d.field} ({d.function}, {d.where}) failed: "
                                   f"{type(exc).__name__}: {exc}") from exc
+        return unknowns
+
+    def _derive_one(self, func: Any, field: str, args: tuple[_Arg, ...], typed: dict[str, Any], target: dict,
+                    base: str, ctx: Context, unknowns: dict[str, tuple[str, ...]]) -> None:
+        kwargs: dict[str, Any] = {}
+        waiting: list[str] = []
+        for a in args:
+            value = _read(a, typed, target)
+            if value is _ABSENT:
+                waiting.extend(self._provenance(_arg_path(a, base), typed, unknowns))
+            else:
+                kwargs[a.name] = value
+        if not waiting:
+            result = func(ctx, **kwargs)
+            if not isinstance(result, Unknown):
+                target[field] = result
+                return
+            by_name = {a.name: a for a in args}
+            waiting = [_arg_path(by_name[param], base) + suffix for param, suffix in result.refs]
+        target.pop(field, None)
+        unknowns[f"{base}.{field}"] = tuple(dict.fromkeys(waiting))
+
+    def _provenance(self, path: str, typed: Mapping[str, Any], unknowns: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
+        """The facts not given behind ``path``: a derived field's own, or the shortest absent prefix."""
+        if path in unknowns:
+            return unknowns[path]
+        return (_absent_prefix(typed, path),)
 
     def _engine_facts(self, typed: Mapping[str, Any]) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
@@ -129,14 +204,84 @@ class Runner:
             value = typed.get(name)
             if value is not None:
                 fact = {"type": name}
-                _scalars_into(fact, value)  # as {"type": name, **_scalars(value)}, one dict fewer
+                _project_into(fact, value, self._object_types[name])
                 out.append(fact)
         for each, path in self._items.items():
             for i, item in enumerate(_get(typed, path) or ()):
                 fact = {"type": each, "index": i}
-                _scalars_into(fact, item)
+                _project_into(fact, item, self._item_types[each])
                 out.append(fact)
         return out
+
+    def _unknown_facts(self, typed: Mapping[str, Any], engine_facts: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
+        """None when no rule reads a fact not given; else the placeholders the relaxed run adds.
+
+        An object fact not given becomes an empty fact, a list of items not given one item
+        without fields (index -1): in the relaxed run, every condition on them may hold.
+        """
+        extra: list[dict[str, Any]] = []
+        for name in self._object_facts:
+            if name in self._read and name not in typed and self._fact_specs[name].omitted != "none":
+                extra.append({"type": name})
+        for each, path in self._items.items():
+            if each in self._read and _get_or_absent(typed, path) is _ABSENT:
+                extra.append({"type": each, "index": -1})
+        if extra:
+            return extra
+        for fact in engine_facts:
+            for field in self._read.get(fact["type"], ()):
+                if _dotted(fact, field) is _ABSENT:
+                    return extra
+        return None
+
+    def _possible(self, typed: Mapping[str, Any], engine_facts: list[dict[str, Any]],
+                  unknowns: Mapping[str, tuple[str, ...]]) -> list[_Possible]:
+        """The relaxed-only firings, each with the facts not given that it read."""
+        maybe: dict[str, tuple[str, ...]] = {}
+        possible: list[_Possible] = []
+
+        def react(firing: Firing) -> list[dict[str, Any]]:
+            _, rule = self._rules[firing.rule]
+            paths = self._read_unknowns(rule, firing.matched, typed, unknowns, maybe)
+            full = self._full(typed, firing.matched)
+            new = [{"type": a.fact, **{k: _resolve(v, full) for k, v in a.values}} for a in rule.then.asserts]
+            if paths:
+                possible.append(_Possible(rule, paths))
+                for fact in new:
+                    fact[_MAYBE] = key = str(len(maybe))
+                    maybe[key] = paths
+            return new
+
+        self.relaxed_engine().run(engine_facts, react)
+        return possible
+
+    def _read_unknowns(self, rule: RuleSpec, matched: Mapping[str, Any], typed: Mapping[str, Any],
+                       unknowns: Mapping[str, tuple[str, ...]], maybe: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
+        """The facts not given that this firing rested on (none: it holds whatever they are)."""
+        out: list[str] = []
+        for p in rule.when:
+            fact = matched.get(p.fact)
+            if fact is None:
+                continue
+            if _MAYBE in fact:
+                out.extend(maybe.get(fact[_MAYBE], ()))
+            base = self._base(p.fact, fact)
+            lacking = [c.field for c in p.conditions if _dotted(fact, c.field) is _ABSENT]
+            if p.any_of and not any(all(_holds(c, fact) for c in alt) for alt in p.any_of):
+                lacking += [c.field for alt in p.any_of for c in alt if _dotted(fact, c.field) is _ABSENT]
+            if base is not None:
+                for field in lacking:
+                    out.extend(self._provenance(f"{base}.{field}", typed, unknowns))
+        return tuple(dict.fromkeys(out))
+
+    def _base(self, name: str, fact: Mapping[str, Any]) -> str | None:
+        """Where a matched fact's fields live in the caller's facts (None: an inferred fact)."""
+        if name in self._paths:
+            return name
+        if name in self._items:
+            index = fact.get("index")
+            return self._items[name] if index == -1 else f"{self._items[name]}[{index}]"
+        return None
 
     # ---- after the engine -----------------------------------------------------------------
 
@@ -159,7 +304,7 @@ class Runner:
 
     def _verdict(self, typed: Mapping[str, Any], firings: list[Firing],
                  asserted: Mapping[int, list[dict[str, Any]]], ctx: Context,
-                 reacted: list[Firing], fulls: list[dict[str, Any]]) -> Verdict:
+                 reacted: list[Firing], fulls: list[dict[str, Any]], possible: list[_Possible] = ()) -> Verdict:
         spec = self.spec
         strongest: int | None = None
         findings: list[tuple[tuple[int, int, int], Finding]] = []
@@ -194,6 +339,9 @@ class Runner:
                     seen.add(key)
                     findings.append(((_SEVERITY_RANK[rule.severity], index, n), finding))
         outcome = spec.outcomes[strongest] if strongest is not None else self._default_outcome
+        needs = self._needs(possible, strongest)
+        if any(n.outcome for n in needs):
+            outcome = spec.outcome(UNDETERMINED)
         ordered = tuple(f for _, f in sorted(findings, key=lambda x: x[0]))
         data: dict[str, Any] = {}
         for key, collect, rank, source, shape, d in self._data_plan:
@@ -213,9 +361,66 @@ class Runner:
         return Verdict(
             ruleset=spec.name, outcome=outcome.id, allowed=outcome.allowed, findings=ordered,
             # CONTRACT §2: "sorted, no repeats" — plain string order, as any client would check it.
-            clauses=tuple(sorted({f.clause for f in ordered})),
-            data=owned_verdict_data(_owned_json(data)), trace=tuple(trace),
+            clauses=tuple(sorted({f.clause for f in ordered} | {n.clause for n in needs})),
+            data=owned_verdict_data(_owned_json(data)), trace=tuple(trace), needs=needs,
         )
+
+    def _needs(self, possible: list[_Possible], strongest: int | None) -> tuple[Need, ...]:
+        """The facts not given that would change the outcome, or a finding that is not info.
+
+        A relaxed-only firing changes the outcome when its outcome is stronger than the one the
+        given facts decide (or, where none is decided, differs from the default). One that could
+        only add another ground to that outcome, or an info finding, is no need.
+        """
+        needs: dict[tuple[str, str], Need] = {}
+        for rule, paths in possible:
+            o = rule.then.outcome
+            if o is not None:
+                rank = self._outcome_rank[o]
+                if not (rank < strongest if strongest is not None else o != self._default_outcome.id):
+                    continue
+                changes = True
+            elif rule.finding and rule.severity != "info":
+                changes = False
+            else:
+                continue
+            for path in paths:
+                key = (path, rule.clause)
+                if key not in needs or (changes and not needs[key].outcome):
+                    needs[key] = self._need(path, rule, changes)
+        return tuple(sorted(needs.values(), key=lambda n: (n.path, n.clause)))
+
+    def _need(self, path: str, rule: RuleSpec, changes: bool) -> Need:
+        label = self._label_of(path)
+        where = _label(rule.clause)
+        if changes:
+            message = f"未提供「{label}」（{path}），无法判定是否符合{where}，结论待定；请补充。"
+        else:
+            message = f"未提供「{label}」（{path}）：不影响结论，但无法判定是否符合{where}；请补充。"
+        return Need(path=path, label=label, clause=rule.clause, message=message, outcome=changes)
+
+    def _label_of(self, path: str) -> str:
+        """The rule file's label for a path such as ``meeting.leaders[2].present`` or ``division.urban``."""
+        parts = [p for p in re.split(r"\.|\[\d+\]", path) if p]
+        if len(parts) >= 2 and ".".join(parts[-2:]) in self._derived_labels:
+            return self._derived_labels[".".join(parts[-2:])] or parts[-1]
+        fields: tuple[FieldSpec, ...] = self.spec.facts
+        labels: list[str] = []
+        t: TypeSpec | None = None
+        for part in parts:
+            f = next((x for x in fields if x.name == part), None)
+            if f is None:
+                if t is not None and t.kind == "mapping":
+                    labels.append(part)  # a key of a mapping: 镇政府领导分工（urban）
+                    continue
+                labels.append(part)
+                continue
+            labels.append(f.label or f.name)
+            t = f.type.items if f.type.kind == "list" and f.type.items is not None else f.type
+            fields = t.fields
+        if len(labels) >= 2 and t is not None and t.kind == "mapping":
+            return f"{labels[-2]}（{labels[-1]}）"
+        return labels[-1] if len(labels) == 1 else f"{labels[-2]}的{labels[-1]}" if len(labels) >= 2 else path
 
 
 def _finding(rule: RuleSpec, matched: Mapping[str, Any]) -> Finding:
@@ -303,7 +508,7 @@ def _get(obj: Any, path: str) -> Any:
 _LITERAL, _ITEM, _FACTS = 0, 1, 2
 
 
-def _arg_source(value: Any, facts: set[str], item_fact: str | None) -> tuple[int, Any]:
+def _arg(name: str, value: Any, facts: set[str], item_fact: str | None) -> _Arg:
     """A derive argument naming a fact (or the current item) is read from the facts; else a literal.
 
     Decided once per derive spec; the path is kept split so each call only walks it.
@@ -311,71 +516,124 @@ def _arg_source(value: Any, facts: set[str], item_fact: str | None) -> tuple[int
     if isinstance(value, str):
         head, _, rest = value.partition(".")
         if item_fact is not None and head == item_fact:
-            return (_ITEM, tuple(rest.split(".")) if rest else ())
+            return _Arg(name, _ITEM, tuple(rest.split(".")) if rest else ())
         if head in facts:
-            return (_FACTS, tuple(value.split(".")))
-    return (_LITERAL, value)
+            return _Arg(name, _FACTS, tuple(value.split(".")))
+    return _Arg(name, _LITERAL, value)
 
 
-def _read(source: tuple[int, Any], typed: Mapping[str, Any], item: Any) -> Any:
-    kind, value = source
-    if kind == _LITERAL:
-        return value
-    obj = item if kind == _ITEM else typed
-    for part in value:  # as _get, on the path split beforehand
-        if type(obj) is not dict and not isinstance(obj, Mapping):
-            return None
-        obj = obj.get(part)
+def _read(arg: _Arg, typed: Mapping[str, Any], item: Any) -> Any:
+    """The argument's value; ``_ABSENT`` where its path was not given."""
+    if arg.kind == _LITERAL:
+        return arg.value
+    obj = item if arg.kind == _ITEM else typed
+    for part in arg.value:
+        if type(obj) is not dict:
+            return _ABSENT if obj is None or part else None
+        if part not in obj:
+            return _ABSENT
+        obj = obj[part]
     return obj
 
 
-def _reader(source: tuple[int, Any]) -> Any:
-    """``_read`` for one argument source, as a function of (typed, item) built once per Runner.
+def _arg_path(arg: _Arg, base: str) -> str:
+    """The full path an argument reads, for ``needs`` (``base`` is the item's path)."""
+    if arg.kind == _ITEM:
+        return base + "".join("." + p for p in arg.value)
+    return ".".join(arg.value)
 
-    Literals and the usual one- and two-step paths from a dict get their own small
-    function; anything else falls back to ``_read``, so results are the same.
+
+def _absent_prefix(typed: Mapping[str, Any], path: str) -> str:
+    """The shortest prefix of ``path`` that the caller did not give (the path itself if none)."""
+    obj: Any = typed
+    at = ""
+    for part in re.findall(r"[^.\[\]]+|\[\d+\]", path):
+        at = at + part if part.startswith("[") or not at else f"{at}.{part}"
+        if part.startswith("["):
+            index = int(part[1:-1])
+            if type(obj) is not list or index >= len(obj):
+                return at
+            obj = obj[index]
+        else:
+            if type(obj) is not dict or part not in obj:
+                return at
+            obj = obj[part]
+    return path
+
+
+def _get_or_absent(obj: Any, path: str) -> Any:
+    for part in path.split("."):
+        if type(obj) is not dict or part not in obj:
+            return _ABSENT
+        obj = obj[part]
+    return obj
+
+
+def _dotted(fact: Mapping[str, Any], field: str) -> Any:
+    """An engine fact's field by its dotted name; ``_ABSENT`` when not there."""
+    obj: Any = fact
+    for part in field.split("."):
+        if type(obj) is not dict or part not in obj:
+            return _ABSENT
+        obj = obj[part]
+    return obj
+
+
+_ORDER = {"at_least": lambda a, b: a >= b, "at_most": lambda a, b: a <= b,
+          "more_than": lambda a, b: a > b, "less_than": lambda a, b: a < b}
+
+
+def _holds(c: Condition, fact: Mapping[str, Any]) -> bool:
+    """Whether a condition holds on a given value, as the strict ruleset reads it (see _compile)."""
+    v = _dotted(fact, c.field)
+    if v is _ABSENT or isinstance(c.value, Ref):
+        return False
+    if c.op == "present":
+        return (v is not None) if c.value else (v is None)
+    if v is None:
+        return False
+    if c.op == "equals":
+        return v == c.value
+    if c.op == "not":
+        return v != c.value
+    if c.op == "in":
+        return v in c.value
+    if c.op == "not_in":
+        return v not in c.value
+    try:
+        return bool(_ORDER[c.op](v, c.value))
+    except TypeError:
+        return False
+
+
+def _conditions(p: Pattern) -> list[Condition]:
+    return list(p.conditions) + [c for alt in p.any_of for c in alt]
+
+
+def _project_into(out: dict[str, Any], obj: Mapping[str, Any], t: TypeSpec | None) -> None:
+    """What the engine may match: scalars and nested objects of scalars (lists stay in Python).
+
+    A value given as null stays null ("there is none"); a nested object given as null becomes
+    one whose every field is null, so a condition on any of them reads "there is none" too.
+    A field not given is left out: the engine cannot tell it from anything, which is the point.
     """
-    kind, value = source
-    if kind == _LITERAL:
-        return lambda typed, item: value
-    if kind == _FACTS and len(value) == 1:
-        (first,) = value
-
-        def read1(typed: Any, item: Any) -> Any:
-            return typed.get(first) if type(typed) is dict else _read(source, typed, item)
-        return read1
-    if kind == _FACTS and len(value) == 2:
-        first, second = value
-
-        def read2(typed: Any, item: Any) -> Any:
-            if type(typed) is dict:
-                obj = typed.get(first)
-                if type(obj) is dict:
-                    return obj.get(second)
-            return _read(source, typed, item)
-        return read2
-    return lambda typed, item: _read(source, typed, item)
-
-
-def _scalars(obj: Mapping[str, Any]) -> dict[str, Any]:
-    """What the engine may match: scalars and nested objects of scalars (lists stay in Python)."""
-    out: dict[str, Any] = {}
-    _scalars_into(out, obj)
-    return out
-
-
-def _scalars_into(out: dict[str, Any], obj: Mapping[str, Any]) -> None:
-    """``out.update(_scalars(obj))`` without the intermediate dict."""
     for k, v in obj.items():
         kind = type(v)
-        if kind in _ATOMS:  # the usual case, decided without the slow Mapping ABC check
-            if v is not None:
+        if kind in _ATOMS:
+            if v is None:
+                sub = t.field(k) if t is not None else None
+                out[k] = ({f.name: None for f in sub.type.fields}
+                          if sub is not None and sub.type.kind == "object" else None)
+            else:
                 out[k] = v
-        elif kind is list:  # nor lists, the next most usual (never a Mapping)
+        elif kind is list:
             continue
         elif kind is dict or isinstance(v, Mapping):
-            out[k] = _scalars(v)
-        elif not isinstance(v, (list, tuple)) and v is not None:
+            sub = t.field(k) if t is not None else None
+            nested: dict[str, Any] = {}
+            _project_into(nested, v, sub.type if sub is not None and sub.type.kind == "object" else None)
+            out[k] = nested
+        elif not isinstance(v, (list, tuple)):
             out[k] = v
 
 

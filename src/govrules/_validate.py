@@ -2,7 +2,13 @@
 
 Every problem is an InputError naming the field path (``meeting.leaders[2].present``) and
 what was expected. Enum values are accepted as the code or the Chinese term and come out
-as the code; dates come out as ISO strings; omitted booleans are false and lists empty.
+as the code; dates come out as ISO strings.
+
+Omitted is not false (CONTRACT §1): a field not given (or a blank string) is left out of the
+typed facts, and everything downstream reads its absence as *unknown*. ``null`` states that
+there is none: a str, date or object field keeps ``None``, a list becomes ``[]`` and a mapping
+``{}``; for a bool, int or enum, "there is none" says nothing, so ``null`` is not given either.
+A field the rule file marks ``omitted: none`` reads not given as ``null``.
 """
 
 from __future__ import annotations
@@ -73,28 +79,33 @@ def _fields(fields: tuple[FieldSpec, ...], given: Mapping[str, Any], prefix: str
     out: dict[str, Any] = {}
     for f in fields:
         path = f"{prefix}{f.name}"
+        present = f.name in given
         value = given.get(f.name)
         if isinstance(value, str) and not value.strip() and f.type.kind in ("str", "date"):
-            value = None  # a blank form field was not filled in: omitted, not a malformed value
+            present, value = False, None  # a blank form field was not filled in: not given
         if value is None:
             if f.required:
                 raise InputError(path, f"required: {f.type.describe()}" + (f" ({f.label})" if f.label else ""))
-            default = _default(f.type)
-            if default is not None:
-                out[f.name] = default
+            none = _none(f.type)
+            if (present or f.omitted == "none") and none is not _NOT_GIVEN:
+                out[f.name] = none
             continue
         out[f.name] = _value(f.type, value, path)
     return out
 
 
-def _default(t: TypeSpec) -> Any:
-    if t.kind == "bool":
-        return False
+_NOT_GIVEN = object()
+
+
+def _none(t: TypeSpec) -> Any:
+    """What ``null`` states for a field of this type (``_NOT_GIVEN``: nothing, so not given)."""
+    if t.kind in ("str", "date", "object"):
+        return None
     if t.kind == "list":
         return []
     if t.kind == "mapping":
         return {}
-    return None
+    return _NOT_GIVEN
 
 
 def _value(t: TypeSpec, value: Any, path: str) -> Any:
@@ -193,7 +204,8 @@ def _compiled(fields: tuple[FieldSpec, ...]) -> _Check:
 
 def _compile_fields(fields: tuple[FieldSpec, ...]) -> _Check:
     known = frozenset(f.name for f in fields)
-    plan = [(f.name, f.required, f.type.kind in ("str", "date"), f.type.kind, _compile_type(f.type))
+    plan = [(f.name, f.required, f.type.kind in ("str", "date"), f.type.kind, _compile_type(f.type),
+             f.omitted == "none")
             for f in fields]
 
     def check(given: Any) -> dict[str, Any]:
@@ -203,20 +215,22 @@ def _compile_fields(fields: tuple[FieldSpec, ...]) -> _Check:
             if type(key) is not str or key not in known:
                 raise _Slow
         out: dict[str, Any] = {}
-        for name, required, blankable, kind, value_check in plan:
+        for name, required, blankable, kind, value_check, none_when_omitted in plan:
+            present = name in given
             value = given.get(name)
             if blankable and isinstance(value, str) and not value.strip():
-                value = None
+                present, value = False, None
             if value is None:
                 if required:
                     raise _Slow
-                # _default's values, made fresh for every call (lists are filled by derive).
-                if kind == "bool":
-                    out[name] = False
-                elif kind == "list":
-                    out[name] = []
-                elif kind == "mapping":
-                    out[name] = {}
+                if present or none_when_omitted:
+                    # _none's values, made fresh for every call (lists are filled by derive).
+                    if kind in ("str", "date", "object"):
+                        out[name] = None
+                    elif kind == "list":
+                        out[name] = []
+                    elif kind == "mapping":
+                        out[name] = {}
                 continue
             out[name] = value_check(value)
         return out

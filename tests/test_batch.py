@@ -16,8 +16,8 @@ HERE = Path(__file__).parent
 CALENDAR_2027 = HERE / "data" / "calendar-2027.yaml"
 
 GOOD = [
-    {"conference": {"town_wide": True, "mayor_approved": True}},
-    {"conference": {"town_wide": True, "overall_work": True, "mayor_approved": True}},
+    {"conference": {"town_wide": True, "overall_work": False, "mayor_approved": True}},
+    {"conference": {"town_wide": True, "overall_work": True, "mayor_approved": True, "party_secretary_approved": False}},
     {"conference": {"town_wide": False, "title": "防汛工作专题会"}},
     {"conference": {"town_wide": True, "overall_work": True, "mayor_approved": False}},
 ]

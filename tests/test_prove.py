@@ -18,10 +18,10 @@ KNOWN: dict[str, str] = {}
 
 
 def test_conference_proves_with_every_outcome_reached() -> None:
-    """All 32 conference input classes get exactly one outcome from the rules; both outcomes occur."""
+    """All 162 conference input classes (title given or not × 3^4 for each bool not given, false or true) get one outcome; all three occur."""
     proof = prove(runner("conference"))
-    assert proof.ok and proof.classes == 32 and proof.rejected == 0
-    assert set(proof.outcomes) == {"allowed", "denied"} and sum(proof.outcomes.values()) == 32
+    assert proof.ok and proof.classes == 162 and proof.rejected == 0
+    assert set(proof.outcomes) == {"allowed", "denied", "undetermined"} and sum(proof.outcomes.values()) == 162
 
 
 def test_a_removed_rule_is_caught_as_a_gap_with_a_readable_counterexample() -> None:
@@ -65,7 +65,7 @@ def test_domain_hints_replace_the_generic_domain_of_a_path(tmp_path: Path) -> No
     """A prove file listing conference.title: [null] halves the classes; unknown keys are refused."""
     hints = tmp_path / "conference.prove.yaml"
     hints.write_text("ruleset: conference\ndomains:\n  conference.title: [null]\n", encoding="utf-8")
-    assert prove(runner("conference"), load_hints(hints)).classes == 16
+    assert prove(runner("conference"), load_hints(hints)).classes == 81  # 3^4: each bool not given, false or true
     hints.write_text("ruleset: conference\ndomain: {}\n", encoding="utf-8")
     with pytest.raises(RulesetError):
         load_hints(hints)
@@ -96,14 +96,15 @@ def test_outcomes_from_different_clauses_are_not_an_overlap() -> None:
 
 
 def test_parts_are_proved_as_a_union_of_products(tmp_path: Path) -> None:
-    """Two parts fixing town_wide to each value cover the same 16 classes as the one product."""
+    """Three parts fixing town_wide to each value (not given, true, false) cover the same 81 classes as the one product."""
     hints = tmp_path / "conference.prove.yaml"
     hints.write_text("ruleset: conference\ndomains:\n  conference.title: [null]\nparts:\n"
+                     "  - {name: 未说明, domains: {conference.town_wide: [null]}}\n"
                      "  - {name: 全镇性, domains: {conference.town_wide: [true]}}\n"
                      "  - {name: 非全镇性, domains: {conference.town_wide: [false]}}\n", encoding="utf-8")
     proof = prove(runner("conference"), load_hints(hints))
     whole = prove(runner("conference"), Hints(domains={"conference.title": (None,)}))
-    assert proof.ok and proof.classes == whole.classes == 16 and proof.outcomes == whole.outcomes
+    assert proof.ok and proof.classes == whole.classes == 81 and proof.outcomes == whole.outcomes
 
 
 def test_a_counterexample_names_the_part_it_was_found_in(tmp_path: Path) -> None:
@@ -126,3 +127,88 @@ def test_malformed_parts_are_refused(tmp_path: Path, text: str) -> None:
     with pytest.raises(RulesetError):
         load_hints(hints)
 
+
+
+GUESSING_RULESET = """
+ruleset: guessing
+title: 一个把未提供的事实当作"否"的规则文件（测试用）
+outcomes:
+  - {id: incomplete, label: 尚未完成, allowed: false}
+  - {id: undetermined, label: 无法判定（需补充情况）, allowed: false}
+  - {id: complete, label: 已完成, allowed: true}
+default_outcome: complete
+facts:
+  minutes:
+    label: 会议纪要
+    required: true
+    fields:
+      reviewers:
+        type: list
+        label: 副镇长
+        items:
+          fields:
+            name: {type: str, required: true, label: 姓名}
+            reviewed: {type: bool, label: 是否已核稿}
+derive:
+  minutes.not_reviewed:
+    function: count_not_true_guessing
+    args: {items: minutes.reviewers, field: reviewed}
+    label: 未核稿人数
+rules:
+  - id: guessing.not-reviewed
+    clause: A1.4.s2
+    quote: 会议纪要各副镇长核稿后，报镇长审核
+    severity: violation
+    message: 尚有副镇长未核稿。
+    when:
+      minutes: {not_reviewed: {more_than: 0}}
+    then:
+      outcome: incomplete
+  - id: guessing.all-reviewed
+    clause: A1.4.s2
+    quote: 会议纪要各副镇长核稿后，报镇长审核
+    severity: info
+    message: 各副镇长均已核稿。
+    when:
+      minutes: {not_reviewed: 0}
+    then:
+      outcome: complete
+"""
+
+
+def test_a_derive_function_that_guesses_an_omitted_fact_is_caught_with_a_counterexample(tmp_path: Path) -> None:
+    """A derive function reading an item's omitted 'reviewed' as false decides on a fact not given: prove fails and says so."""
+    from govrules._derive import FUNCTIONS, derived
+
+    @derived("int")
+    def count_not_true_guessing(ctx, items, field):  # type: ignore[no-untyped-def]
+        """Counts items whose field is not true — an omitted field counted as false (the mistake)."""
+        return sum(1 for x in items or () if x.get(field) is not True)
+
+    try:
+        (tmp_path / "types.yaml").write_text((ruleset_dir() / "types.yaml").read_text(encoding="utf-8"),
+                                             encoding="utf-8")
+        path = tmp_path / "guessing.yaml"
+        path.write_text(GUESSING_RULESET, encoding="utf-8")
+        run = runner_for_file(path)
+        proof = prove(run)
+        assert not proof.ok and proof.unsound
+        fewer, more = proof.unsound[0]
+        assert fewer.outcome == "incomplete" and more.outcome == "complete"
+        assert "reviewed" not in fewer.facts["minutes"]["reviewers"][0]
+        assert more.facts["minutes"]["reviewers"][0]["reviewed"] is True
+        assert "建立在未提供事实上的结论" in render(proof, run.spec)
+    finally:
+        del FUNCTIONS["count_not_true_guessing"]
+
+
+def test_a_generic_derive_function_reports_the_omitted_fact_and_proves(tmp_path: Path) -> None:
+    """The same file with count_where (which reports an omitted 'reviewed' as unknown) has no unknown-unsound pair."""
+    (tmp_path / "types.yaml").write_text((ruleset_dir() / "types.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    path = tmp_path / "guessing.yaml"
+    path.write_text(GUESSING_RULESET.replace("function: count_not_true_guessing",
+                                             "function: count_where").replace(
+        "args: {items: minutes.reviewers, field: reviewed}",
+        "args: {items: minutes.reviewers, field: reviewed, value: false}"), encoding="utf-8")
+    proof = prove(runner_for_file(path))
+    assert proof.unsound == () and proof.ok, render(proof, runner_for_file(path).spec)

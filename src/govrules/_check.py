@@ -99,6 +99,15 @@ def check(spec: RulesetSpec, expected_name: str | None = None) -> None:
     for i, oid in enumerate(outcome_ids):
         if oid in outcome_ids[:i]:
             raise _fail(f"outcome '{oid}' is listed twice", spec.positions.get(f"outcomes[{i}]"), spec)
+    if "undetermined" not in outcome_ids:
+        # CONTRACT §2: where facts not given decide the outcome, the verdict says so; every
+        # ruleset needs an outcome to say it with.
+        raise _fail("no outcome 'undetermined': every ruleset needs one for verdicts that facts not given decide; "
+                    "add {id: undetermined, label: 无法判定（需补充情况）, allowed: false}",
+                    spec.positions.get("outcomes[0]"), spec)
+    if any(o.id == "undetermined" and o.allowed for o in spec.outcomes):
+        raise _fail("outcome 'undetermined' cannot be allowed: nothing is allowed on facts not given",
+                    spec.positions.get(f"outcomes[{outcome_ids.index('undetermined')}]"), spec)
     if spec.default_outcome not in outcome_ids:
         raise _fail(f"unknown default_outcome '{spec.default_outcome}'", spec.positions.get("default_outcome"), spec,
                     did_you_mean(spec.default_outcome, outcome_ids))

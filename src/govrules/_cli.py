@@ -70,6 +70,15 @@ def render(verdict: Verdict, title: str = "") -> str:
         lines.append(f"    {f.message}")
         if f.data:
             lines.append("    " + json.dumps(f.data, ensure_ascii=False, sort_keys=True))
+    if verdict.needs:
+        # CONTRACT §2: what the caller did not say and must supply; [影响结论] marks those
+        # that decide the outcome, the others decide a finding only.
+        lines.append("")
+        lines.append("需补充：")
+        for n in verdict.needs:
+            mark = "影响结论" if n.outcome else "影响核查"
+            lines.append(f"  [{mark}] {n.path}（{n.label}）  依据 {_catalogue.clause(n.clause).label}")
+            lines.append(f"    {n.message}")
     if verdict.data:
         lines.append("")
         lines.append("数据：")

@@ -18,7 +18,14 @@ Definitions (checked for every class that validates):
   or more different outcomes: that clause would be read both ways at once. Rules citing
   different clauses answer different questions (五（二）1's signer and 五（三）'s approval
   record); when they disagree, the strongest outcome wins by design, and the verdict shows
-  both findings. Several rules setting the same outcome are never an overlap.
+  both findings. Several rules setting the same outcome are never an overlap;
+* an **unknown-unsound** pair (CONTRACT §2, facts not given) is a class whose outcome is decided
+  (not ``undetermined``) while a class that only *gives one more fact* gets another outcome:
+  the first verdict rested on a fact the caller did not give. Every optional field's domain
+  includes "not given", so every class with a fact not given has its one-fact completions in
+  the space too; checked pairwise, by induction over the number of facts given no decided
+  outcome differs from any completion's — in particular no ``allowed`` outcome rests on a fact
+  not given.
 """
 
 from __future__ import annotations
@@ -36,6 +43,7 @@ from ._calendar import default_calendar
 from ._derive import FUNCTIONS, Context
 from ._errors import CalendarError, InputError, RulesetError
 from ._model import FieldSpec, RulesetSpec, TypeSpec
+from ._run import UNDETERMINED
 from ._validate import validate
 from ._yaml import load_yaml, plain
 
@@ -119,10 +127,12 @@ class Proof:
     overlaps: tuple[Counterexample, ...]
     outcomes: Mapping[str, int]  # outcome → number of classes
     error: str | None = None  # the space could not be built or run (too large, calendar)
+    # (the class with a fact not given, the completion that gets another outcome)
+    unsound: tuple[tuple[Counterexample, Counterexample], ...] = ()
 
     @property
     def ok(self) -> bool:
-        return self.error is None and not self.gaps and not self.overlaps
+        return self.error is None and not self.gaps and not self.overlaps and not self.unsound
 
 
 class TooLarge(Exception):
@@ -138,6 +148,7 @@ class _Domains:
         self.limit = hints.limit
 
     def fact(self, f: FieldSpec) -> list[Any]:
+        # A top-level optional object is given or not as a whole (its fields vary inside it).
         return self.of(f.type, f.name, f.required)
 
     def of(self, t: TypeSpec, path: str, required: bool) -> list[Any]:
@@ -146,7 +157,7 @@ class _Domains:
         absent = [] if required else [None]
         kind = t.kind
         if kind == "bool":
-            return [False, True]
+            return absent + [False, True]
         if kind == "enum":
             return absent + [c for c, _ in t.values]
         if kind == "int":
@@ -317,6 +328,8 @@ def prove(runner: Any, hints: Hints | None = None) -> Proof:
     overlaps: list[Counterexample] = []
     counts: dict[str, int] = {}
     rejected = 0
+    decided: dict[str, tuple[str, dict[str, Any], str | None]] = {}  # class → (outcome, facts, part)
+    cited: dict[str, bool] = {}
     for part, facts in space:
         try:
             typed = validate(spec, facts)
@@ -327,6 +340,9 @@ def prove(runner: Any, hints: Hints | None = None) -> Proof:
                 fired = tuple(dict.fromkeys((t.rule, outcome_of[t.rule]) for t in verdict.trace
                                             if t.rule in outcome_of))
                 cache[key] = (fired, verdict.outcome)
+                # Decided by the default with facts not given: every completion fires a rule
+                # giving that outcome, and the verdict cites them (clauses), so it is no gap.
+                cited[key] = bool(verdict.clauses) and not fired and verdict.outcome != UNDETERMINED
         except InputError:
             rejected += 1
             continue
@@ -335,11 +351,58 @@ def prove(runner: Any, hints: Hints | None = None) -> Proof:
                          error=f"calendar: {exc}")
         fired, outcome = cache[key]
         counts[outcome] = counts.get(outcome, 0) + 1
-        if not fired:
+        decided[_canon(facts)] = (outcome, facts, part)
+        if not fired and outcome != UNDETERMINED and not cited[key]:
             gaps.append(Counterexample(facts, fired, outcome, part))
         elif _contradictory(fired, clause_of):
             overlaps.append(Counterexample(facts, fired, outcome, part))
-    return Proof(spec.name, total, len(cache), rejected, tuple(gaps), tuple(overlaps), counts)
+    unsound = _unsound(spec, decided)
+    return Proof(spec.name, total, len(cache), rejected, tuple(gaps), tuple(overlaps), counts,
+                 unsound=tuple(unsound))
+
+
+def _canon(facts: Mapping[str, Any]) -> str:
+    return json.dumps(facts, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def _unsound(spec: RulesetSpec, decided: Mapping[str, tuple[str, dict[str, Any], str | None]]
+             ) -> list[tuple[Counterexample, Counterexample]]:
+    """Pairs (a class with one fact fewer, its completion) whose decided outcomes differ."""
+    out: list[tuple[Counterexample, Counterexample]] = []
+    for outcome, facts, part in decided.values():
+        for fewer in _one_fact_fewer(spec, facts):
+            found = decided.get(_canon(fewer))
+            if found is None or found[0] in (UNDETERMINED, outcome):
+                continue
+            out.append((Counterexample(fewer, (), found[0], found[2]), Counterexample(facts, (), outcome, part)))
+            if len(out) >= 20:  # enough to show; the proof has failed either way
+                return out
+    return out
+
+
+def _one_fact_fewer(spec: RulesetSpec, facts: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+    """``facts`` without one optional fact it gives, at any depth (a field of a list's item too)."""
+    yield from _fewer_fields(spec.facts, facts)
+
+
+def _fewer_fields(fields: tuple[FieldSpec, ...], value: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+    # A field marked 'omitted: none' is left out on purpose: not giving it is a statement.
+    for f in fields:
+        if f.name not in value:
+            continue
+        if not f.required and f.omitted != "none":
+            yield {k: v for k, v in value.items() if k != f.name}
+        for smaller in _fewer_value(f.type, value[f.name]):
+            yield {**value, f.name: smaller}
+
+
+def _fewer_value(t: TypeSpec, value: Any) -> Iterator[Any]:
+    if t.kind == "object" and isinstance(value, dict):
+        yield from _fewer_fields(t.fields, value)
+    elif t.kind == "list" and t.items is not None and isinstance(value, list):
+        for i, item in enumerate(value):
+            for smaller in _fewer_value(t.items, item):
+                yield value[:i] + [smaller] + value[i + 1:]
 
 
 def _contradictory(fired: tuple[tuple[str, str], ...], clause_of: Mapping[str, str]) -> bool:
@@ -398,9 +461,18 @@ def render(proof: Proof, spec: RulesetSpec) -> str:
     lines = [head + f"{proof.classes} 个输入类（{proof.distinct} 个不同的引擎输入，{proof.rejected} 个被输入校验拒绝）；"
              + "结论分布 " + "、".join(f"{k} {v}" for k, v in sorted(proof.outcomes.items()))]
     if proof.ok:
-        lines.append("  无缺口、无重叠：每个输入类恰有一个结论由规则给出。")
+        lines.append("  无缺口、无重叠：每个输入类恰有一个结论由规则给出；没有结论建立在未提供的事实上。")
         return "\n".join(lines)
-    lines.append(f"  缺口 {len(proof.gaps)} 个，重叠 {len(proof.overlaps)} 个。")
+    lines.append(f"  缺口 {len(proof.gaps)} 个，重叠 {len(proof.overlaps)} 个，"
+                 f"建立在未提供事实上的结论 {len(proof.unsound)} 个。")
+    if proof.unsound:
+        fewer, more = proof.unsound[0]
+        lines.append("  第一个建立在未提供事实上的结论：少给一项事实时结论为 "
+                     f"{fewer.outcome}，补上这项事实后却是 {more.outcome}。")
+        lines.append("    少给一项事实时：")
+        lines.extend(f"      {x}" for x in describe(spec, fewer.facts))
+        lines.append("    补上后：")
+        lines.extend(f"      {x}" for x in describe(spec, more.facts))
     for kind, items in (("缺口（没有任何给出结论的规则触发，只落到默认结论）", proof.gaps),
                         ("重叠（给出不同结论的规则同时触发）", proof.overlaps)):
         if not items:

@@ -98,7 +98,9 @@ class Runner:
              tuple(_arg(k, v, self._paths, d.fact if d.fact in self._items else None) for k, v in d.args))
             for d in spec.derive
         ]
-        self._derived_labels = {f"{d.fact}.{d.field}": d.label for d in spec.derive}
+        # Derived fields by "<fact or list field>.<field>", as a path names them.
+        self._derived_labels = {f"{self._items[d.fact].rsplit('.', 1)[-1] if d.fact in self._items else d.fact}"
+                                f".{d.field}": d.label for d in spec.derive}
         # The fields each fact type's rules read: where one is not given, the relaxed run is needed.
         read: dict[str, set[str]] = {}
         for rule in spec.rules:
@@ -342,6 +344,11 @@ class Runner:
         needs = self._needs(possible, strongest)
         if any(n.outcome for n in needs):
             outcome = spec.outcome(UNDETERMINED)
+        # Decided with no rule firing on the given facts alone (e.g. whether the conference is
+        # town-wide is not given, but either way it may be held): the rules that would give
+        # this outcome in some completion are what it rests on, so their clauses are cited.
+        resting = ({p.rule.clause for p in possible if p.rule.then.outcome == outcome.id}
+                   if strongest is None and outcome.id != UNDETERMINED else set())
         ordered = tuple(f for _, f in sorted(findings, key=lambda x: x[0]))
         data: dict[str, Any] = {}
         for key, collect, rank, source, shape, d in self._data_plan:
@@ -361,7 +368,7 @@ class Runner:
         return Verdict(
             ruleset=spec.name, outcome=outcome.id, allowed=outcome.allowed, findings=ordered,
             # CONTRACT §2: "sorted, no repeats" — plain string order, as any client would check it.
-            clauses=tuple(sorted({f.clause for f in ordered} | {n.clause for n in needs})),
+            clauses=tuple(sorted({f.clause for f in ordered} | {n.clause for n in needs} | resting)),
             data=owned_verdict_data(_owned_json(data)), trace=tuple(trace), needs=needs,
         )
 
@@ -400,28 +407,30 @@ class Runner:
         return Need(path=path, label=label, clause=rule.clause, message=message, outcome=changes)
 
     def _label_of(self, path: str) -> str:
-        """The rule file's label for a path such as ``meeting.leaders[2].present`` or ``division.urban``."""
-        parts = [p for p in re.split(r"\.|\[\d+\]", path) if p]
-        if len(parts) >= 2 and ".".join(parts[-2:]) in self._derived_labels:
-            return self._derived_labels[".".join(parts[-2:])] or parts[-1]
+        """The rule file's label for a path: ``meeting.leaders[2].present`` → 镇政府领导成员及出席情况第3项的是否出席."""
+        steps = re.findall(r"([^.\[\]]+)(?:\[(\d+)\])?", path)
+        if len(steps) >= 2 and f"{steps[-2][0]}.{steps[-1][0]}" in self._derived_labels:
+            return self._derived_labels[f"{steps[-2][0]}.{steps[-1][0]}"] or steps[-1][0]
         fields: tuple[FieldSpec, ...] = self.spec.facts
-        labels: list[str] = []
-        t: TypeSpec | None = None
-        for part in parts:
-            f = next((x for x in fields if x.name == part), None)
+        label = path
+        prefix = ""
+        mapping: str | None = None
+        for name, index in steps:
+            if mapping is not None:
+                return f"{mapping}（{name}）"  # a key of a mapping: 镇政府领导分工（tourism）
+            f = next((x for x in fields if x.name == name), None)
             if f is None:
-                if t is not None and t.kind == "mapping":
-                    labels.append(part)  # a key of a mapping: 镇政府领导分工（urban）
-                    continue
-                labels.append(part)
-                continue
-            labels.append(f.label or f.name)
-            t = f.type.items if f.type.kind == "list" and f.type.items is not None else f.type
+                return prefix + name
+            label = prefix + (f.label or f.name)
+            t = f.type
+            if t.kind == "mapping":
+                mapping = label
+            if t.kind == "list" and t.items is not None:
+                t = t.items
+                if index:
+                    prefix = f"{f.label or f.name}第{int(index) + 1}项的"
             fields = t.fields
-        if len(labels) >= 2 and t is not None and t.kind == "mapping":
-            return f"{labels[-2]}（{labels[-1]}）"
-        return labels[-1] if len(labels) == 1 else f"{labels[-2]}的{labels[-1]}" if len(labels) >= 2 else path
-
+        return label
 
 def _finding(rule: RuleSpec, matched: Mapping[str, Any]) -> Finding:
     return Finding(

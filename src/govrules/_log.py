@@ -142,6 +142,8 @@ class DecisionLog:
             "outcome": verdict.outcome,
             "allowed": verdict.allowed,
             "clauses": list(verdict.clauses),
+            # Which facts were missing, never their values (a path names a field, not a person).
+            "needs": [{"path": n.path, "outcome": n.outcome} for n in verdict.needs],
         }
         if self.mask is not None:
             record["input"] = masked_input(spec, facts, self.mask)

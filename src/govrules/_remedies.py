@@ -358,6 +358,7 @@ def search(runner: Any, facts: Any, verdict: Verdict, calendar: WorkingCalendar 
     verdict; if none of those allows it, a greedy walk adds the change that removes the most
     findings until the verdict is allowed, then drops every change not needed.
     """
+    supply = _supply(verdict)
     typed = validate(runner.spec, facts)
     pools = _Pools(runner.spec.facts, typed, _deadlines(runner, typed, calendar))
     cands = candidates(runner.spec.facts, typed, pools)
@@ -420,7 +421,22 @@ def search(runner: Any, facts: Any, verdict: Verdict, calendar: WorkingCalendar 
         seen.add(paths)
         out.append({"changes": [c.to_dict() for c in changes],
                     "description": "；".join(c.description for c in changes), "outcome": found[r][1]})
-    return out[:MAX_REMEDIES]
+    return (supply + out)[:MAX_REMEDIES]
+
+
+def _supply(verdict: Verdict) -> list[dict[str, Any]]:
+    """For an undetermined verdict, the first remedy: supply the facts that decide it (CONTRACT §2).
+
+    It names no values: which value is right is the caller's to know, and the outcome follows
+    from what is supplied (``"outcome": null``). The remedies after it show values that would allow.
+    """
+    deciding = [n for n in verdict.needs if n.outcome]
+    if not deciding:
+        return []
+    paths = list(dict.fromkeys(n.path for n in deciding))
+    labels = list(dict.fromkeys(n.label for n in deciding))
+    return [{"changes": [{"path": p, "from": None, "to": None, "description": f"补充{p}"} for p in paths],
+             "description": "补充未提供的事实：" + "、".join(labels) + "（补充后重新判定）", "outcome": None}]
 
 
 def _greedy(run: Any, moved: list[int], verdict: Verdict, affordable: Any) -> Any:
@@ -493,8 +509,11 @@ def render_remedies(verdict: Verdict) -> str:
         return "未找到能使结论变为可以办理的事实改变（搜索范围见 docs/auditing.md）。"
     lines = ["怎样才能改变这一结论（改变最少的事实，任选其一）："]
     for n, r in enumerate(remedies, 1):
-        lines.append(f"  {n}. {r['description']}  → {r['outcome']}")
+        lines.append(f"  {n}. {r['description']}" + (f"  → {r['outcome']}" if r["outcome"] else ""))
         for c in r["changes"]:
+            if r["outcome"] is None:
+                lines.append(f"       {c['path']}: 待补充")
+                continue
             lines.append(f"       {c['path']}: {json.dumps(c['from'], ensure_ascii=False)} → "
                          f"{json.dumps(c['to'], ensure_ascii=False)}")
     return "\n".join(lines)

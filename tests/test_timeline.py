@@ -213,3 +213,60 @@ def test_cli_schedule_shows_the_moved_meeting():
     assert "2026-10-08（星期四）  原定2026-10-01（星期四），因国庆节顺延" in r.output
     data = json.loads(run("schedule", "2026-09-17", "--count", "3", "--json").output)
     assert data[1] == {"planned": "2026-10-01", "date": "2026-10-08", "moved_by": ["国庆节"]}
+
+
+def test_the_cutoff_is_declared_once_and_an_edited_count_moves_verdict_and_timeline(tmp_path) -> None:
+    """Three working days instead of two in a copy of meeting.yaml moves check_meeting's cutoff and meeting_timeline's alike."""
+    from govrules._rulesets import ruleset_dir, runner, runner_for_file
+    from govrules._timeline import declared_nodes, meeting_timeline
+
+    text = (ruleset_dir() / "meeting.yaml").read_text(encoding="utf-8")
+    old = "  agenda_cutoff:\n    clause: A1.1.s3\n    quote: 会议召开前两个工作日停止议题收集\n    working_days: 2\n"
+    assert text.count(old) == 1  # the one declaration; no other place holds the number
+    (tmp_path / "types.yaml").write_text((ruleset_dir() / "types.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "meeting.yaml").write_text(text.replace(old, old.replace("working_days: 2", "working_days: 3")),
+                                           encoding="utf-8")
+    edited = runner_for_file(tmp_path / "meeting.yaml")
+    facts = {"meeting": {"kind": "mayor_office_meeting", "date": "2026-10-08"}}
+    # 2026-10-08: two working days before is 09-29 (National Day in between), three is 09-28.
+    assert runner("meeting").evaluate(facts).data["agenda_cutoff"] == "2026-09-29"
+    assert edited.evaluate(facts).data["agenda_cutoff"] == "2026-09-28"
+    shipped = meeting_timeline("2026-10-08")
+    moved = meeting_timeline("2026-10-08", nodes=declared_nodes([edited.spec, runner("minutes").spec]))
+    assert shipped.agenda_cutoff.isoformat() == "2026-09-29" and moved.agenda_cutoff.isoformat() == "2026-09-28"
+    assert moved.notice_by == shipped.notice_by  # each node has its own declaration
+
+
+def test_every_timeline_key_is_declared_in_a_rule_file_with_a_verbatim_quote() -> None:
+    """The six keys of CONTRACT §4 come from the rule files' time_nodes, each citing its clause."""
+    from govrules._catalogue import quote_in_clause
+    from govrules._timeline import KEYS, declared_nodes
+
+    nodes = declared_nodes()
+    assert set(KEYS) <= set(nodes)
+    assert all(quote_in_clause(nodes[k].quote, nodes[k].clause) for k in KEYS)
+    assert {k: (nodes[k].clause, nodes[k].count, nodes[k].unit, nodes[k].direction) for k in KEYS} == {
+        "agenda_cutoff": ("A1.1.s3", 2, "working_days", "before"),
+        "materials_reviewed_by": ("A1.1.s2", 2, "working_days", "before"),
+        "notice_by": ("A1.2.s1", 2, "working_days", "before"),
+        "attendance_confirmed_by": ("A1.2.s2", 1, "working_days", "before"),
+        "minutes_due": ("A1.4.s1", 4, "working_days", "after"),
+        "next_meeting_by": ("4.3", 14, "days", "after"),
+    }
+
+
+def test_a_misspelt_time_node_is_a_load_error_with_a_suggestion(tmp_path) -> None:
+    """days: time_nodes.agenda_cutof fails at load time at its file:line, suggesting agenda_cutoff."""
+    import pytest
+
+    from govrules._errors import RulesetError
+    from govrules._rulesets import ruleset_dir, runner_for_file
+
+    text = (ruleset_dir() / "meeting.yaml").read_text(encoding="utf-8")
+    (tmp_path / "types.yaml").write_text((ruleset_dir() / "types.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "meeting.yaml").write_text(
+        text.replace("days: time_nodes.agenda_cutoff,", "days: time_nodes.agenda_cutof,", 1), encoding="utf-8")
+    with pytest.raises(RulesetError) as err:
+        runner_for_file(tmp_path / "meeting.yaml")
+    assert "agenda_cutof" in str(err.value) and "agenda_cutoff" in str(err.value)
+    assert err.value.line is not None

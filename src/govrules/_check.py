@@ -111,6 +111,13 @@ def check(spec: RulesetSpec, expected_name: str | None = None) -> None:
     if spec.default_outcome not in outcome_ids:
         raise _fail(f"unknown default_outcome '{spec.default_outcome}'", spec.positions.get("default_outcome"), spec,
                     did_you_mean(spec.default_outcome, outcome_ids))
+    for node in spec.time_nodes:
+        if node.clause not in _catalogue.clause_ids():
+            raise _fail(f"time node '{node.key}': unknown clause id '{node.clause}'", node.where, spec,
+                        did_you_mean(node.clause, sorted(_catalogue.clause_ids())))
+        if not _catalogue.quote_in_clause(node.quote, node.clause):
+            raise _fail(f"time node '{node.key}': the quote is not verbatim in clause {node.clause}", node.where, spec,
+                        f"quote the clause's own words exactly; see `govrules clause {node.clause}`")
     facts = engine_facts(spec)
     paths = input_paths(spec)
     collect_keys = [d.key for d in spec.data if d.collect]

@@ -11,14 +11,16 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ._errors import RulesetError
 from ._model import (
     KINDS, OPERATORS, Assertion, Condition, DataSpec, DeriveSpec, FieldSpec, OutcomeSpec,
-    Pattern, Ref, RuleSpec, RulesetSpec, Then, TypeSpec, Where,
+    Pattern, Ref, RuleSpec, RulesetSpec, Then, TimeNodeSpec, TypeSpec, Where,
 )
 from ._suggest import did_you_mean
 from ._yaml import load_yaml, plain, position
 
 TYPES_FILE = "types.yaml"
 
-_TOP_KEYS = ("ruleset", "title", "outcomes", "default_outcome", "facts", "inferred", "derive", "data", "rules")
+_TOP_KEYS = ("ruleset", "title", "outcomes", "default_outcome", "facts", "inferred", "time_nodes", "derive", "data",
+             "rules")
+_NODE_KEYS = ("clause", "quote", "working_days", "days", "direction", "what")
 _RULE_KEYS = ("id", "clause", "quote", "severity", "message", "when", "then", "finding", "description")
 _THEN_KEYS = ("outcome", "data", "assert", "add")
 _FIELD_KEYS = ("type", "label", "required", "values", "items", "fields", "each", "minimum", "unique", "omitted",
@@ -125,6 +127,8 @@ def parse_ruleset(text: str, file: str, types: Mapping[str, TypeSpec], types_tex
                 _field(r, fnode, fields_node, fkey, types) for fkey, fnode in fields_node.items()
             )
 
+    time_nodes = _time_nodes(r, root)
+    nodes = {n.key: n for n in time_nodes}
     derive = []
     if "derive" in root:
         d_node = r.mapping(root["derive"], "'derive'", root, "derive")
@@ -138,7 +142,7 @@ def parse_ruleset(text: str, file: str, types: Mapping[str, TypeSpec], types_tex
             args_node = r.mapping(args_node, f"args of '{target}'", node, "args")
             derive.append(DeriveSpec(
                 fact=fact, field=field, function=r.text(node, "function", f"derived field '{target}'"),
-                args=tuple((str(k), plain(v)) for k, v in args_node.items()),
+                args=tuple((str(k), _node_count(r, plain(v), nodes, args_node, k)) for k, v in args_node.items()),
                 label=r.text(node, "label", f"derived field '{target}'", required=False),
                 where=r.where(d_node, target),
             ))
@@ -173,8 +177,44 @@ def parse_ruleset(text: str, file: str, types: Mapping[str, TypeSpec], types_tex
     return RulesetSpec(
         name=name, title=title, file=file, version=version, outcomes=tuple(outcomes),
         default_outcome=default, facts=facts, inferred=inferred, derive=tuple(derive),
-        data=tuple(data), rules=rules, types=dict(types), positions=positions,
+        data=tuple(data), rules=rules, types=dict(types), positions=positions, time_nodes=time_nodes,
     )
+
+
+def _time_nodes(r: _Reader, root: CommentedMap) -> tuple[TimeNodeSpec, ...]:
+    if "time_nodes" not in root:
+        return ()
+    nodes_node = r.mapping(root["time_nodes"], "'time_nodes'", root, "time_nodes")
+    out = []
+    for key, node in nodes_node.items():
+        what = f"time node '{key}'"
+        node = r.mapping(node, what, nodes_node, key)
+        r.known_keys(node, _NODE_KEYS, what)
+        if ("working_days" in node) == ("days" in node):
+            raise r.fail(f"{what} counts either 'working_days' or calendar 'days'", nodes_node, key)
+        unit = "working_days" if "working_days" in node else "days"
+        count = node[unit]
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+            raise r.fail(f"'{unit}' of {what} must be a whole number of at least 1", node, unit)
+        direction = node.get("direction")
+        if direction not in ("before", "after"):
+            raise r.fail(f"'direction' of {what} is 'before' or 'after' the meeting", node, "direction")
+        out.append(TimeNodeSpec(
+            key=str(key), clause=str(node.get("clause", "")), quote=r.text(node, "quote", what), count=count,
+            unit=unit, direction=direction, what=r.text(node, "what", what, required=False),
+            where=r.where(nodes_node, key),
+        ))
+    return tuple(out)
+
+
+def _node_count(r: _Reader, value: Any, nodes: Mapping[str, TimeNodeSpec], parent: Any, key: Any) -> Any:
+    """A derive argument ``time_nodes.<key>`` is that node's count: the number lives in one place."""
+    if not (isinstance(value, str) and value.startswith("time_nodes.")):
+        return value
+    name = value.split(".", 1)[1]
+    if name not in nodes:
+        raise r.fail(f"unknown time node '{name}'", parent, key, hint=did_you_mean(name, list(nodes)))
+    return nodes[name].count
 
 
 def _type(r: _Reader, node: Any, parent: Any, key: Any, types: Mapping[str, TypeSpec], name: str | None = None) -> TypeSpec:

@@ -157,6 +157,25 @@ class DeriveSpec:
 
 
 @attrs.frozen
+class TimeNodeSpec:
+    """A deadline the regulation sets around a meeting, declared once (CONTRACT §4).
+
+    ``count`` working days (or calendar ``days``) ``before`` or ``after`` the meeting; derive
+    arguments name it as ``time_nodes.<key>`` and ``meeting_timeline`` reads it, so an edited
+    count moves both.
+    """
+
+    key: str
+    clause: str
+    quote: str
+    count: int
+    unit: str  # working_days | days
+    direction: str  # before | after
+    what: str = ""
+    where: Where | None = attrs.field(default=None, eq=False)
+
+
+@attrs.frozen
 class OutcomeSpec:
     id: str
     label: str
@@ -189,6 +208,7 @@ class RulesetSpec:
     data: tuple[DataSpec, ...]
     rules: tuple[RuleSpec, ...]
     types: Mapping[str, TypeSpec] = attrs.field(factory=dict, repr=False)
+    time_nodes: tuple[TimeNodeSpec, ...] = ()
     # Where top-level entries stood ("ruleset", "default_outcome", "outcomes[0]", "inferred.x"),
     # so checks on them can point at a line too.
     positions: Mapping[str, Where] = attrs.field(factory=dict, eq=False, repr=False)

@@ -2,37 +2,47 @@
 
 Every count is in Chinese working days from a WorkingCalendar (statutory holidays skipped,
 调休 weekends counted), never plain weekdays; see docs/calendar.md and docs/timeline.md.
+The counts are not written here: each node is declared once in a rule file (``time_nodes:`` in
+meeting.yaml, and minutes.yaml for the minutes), and the verdicts read the same declaration.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Callable
+from typing import Any, Mapping
 
 import attrs
 from dateutil.relativedelta import relativedelta
-from dateutil.rrule import WEEKLY, rrule
+from dateutil.rrule import DAILY, rrule
 
 from . import _catalogue
 from ._calendar import DateLike, WorkingCalendar, as_date, default_calendar
 from ._errors import CalendarError, InputError
+from ._model import TimeNodeSpec
 
 __all__ = ["Deadline", "ScheduledMeeting", "Timeline", "meeting_schedule", "meeting_timeline"]
 
 _WEEKDAY_ZH = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
 _WEEKEND = "周末"
-_INTERVAL_DAYS = 14  # 四（三）「一般每两周召开一次」
 _MAX_MEETINGS = 1000  # a schedule longer than ~38 years is a typo, not a plan
 
-# key, clause, what the clerk does by that day — in the order the annex lists them.
-_NODES: tuple[tuple[str, str, str], ...] = (
-    ("agenda_cutoff", "A1.1.s3", "议题收集截止（会议召开前两个工作日停止议题收集）"),
-    ("materials_reviewed_by", "A1.1.s2", "材料审核、整理完成"),
-    ("notice_by", "A1.2.s1", "发放会议通知和会议材料"),
-    ("attendance_confirmed_by", "A1.2.s2", "确认和反馈出席情况（会议召开前一天）"),
-    ("minutes_due", "A1.4.s1", "会议纪要起草完成（会议召开后四个工作日内）"),
-    ("next_meeting_by", "4.3", "下一次镇长办公会议（一般每两周召开一次）"),
-)
+# The six keys of Timeline.to_dict() (CONTRACT §4), in the order the annex lists them.
+KEYS = ("agenda_cutoff", "materials_reviewed_by", "notice_by", "attendance_confirmed_by", "minutes_due",
+        "next_meeting_by")
+# The rule files that declare them (the minutes' node lives with the minutes verdict).
+_DECLARED_IN = ("meeting", "minutes")
+
+
+def declared_nodes(specs: Any = None) -> dict[str, TimeNodeSpec]:
+    """The time nodes by key, from the shipped meeting and minutes rule files (or the given specs)."""
+    if specs is None:
+        from ._rulesets import runner  # the rule files, loaded once per process
+        specs = [runner(name).spec for name in _DECLARED_IN]
+    nodes = {n.key: n for spec in specs for n in spec.time_nodes}
+    missing = [k for k in KEYS if k not in nodes]
+    if missing:  # pragma: no cover - the shipped files declare all six (a test checks it)
+        raise KeyError(f"time nodes not declared in the rule files: {', '.join(missing)}")
+    return nodes
 
 
 def weekday_zh(day: dt.date) -> str:
@@ -73,51 +83,52 @@ class Timeline:
     next_meeting_by: dt.date
     calendar: str  # which data decided the working days: "chinese_calendar 1.11.0", a year file, or both
     meeting_is_workday: bool = True
+    nodes: Any = attrs.field(default=None, eq=False, repr=False)  # the declarations it was computed from
 
     def deadlines(self) -> tuple[Deadline, ...]:
         """The six time nodes in the annex's order (also date order)."""
-        return tuple(Deadline(key, getattr(self, key), clause, what) for key, clause, what in _NODES)
+        nodes = self.nodes or declared_nodes()
+        return tuple(Deadline(key, getattr(self, key), nodes[key].clause, nodes[key].what) for key in KEYS)
 
     def to_dict(self) -> dict[str, dict[str, str]]:
         return {d.key: d.to_dict() for d in self.deadlines()}
 
 
-def meeting_timeline(date: DateLike, calendar: WorkingCalendar | None = None) -> Timeline:
+def meeting_timeline(date: DateLike, calendar: WorkingCalendar | None = None, *,
+                     nodes: Mapping[str, TimeNodeSpec] | None = None) -> Timeline:
     """The agenda cutoff, notice, attendance, minutes and next-meeting deadlines for a meeting on ``date``.
 
-    Raises CalendarError (naming the year and the deadline that needed it) when a count
-    reaches a year the calendar has no data for, e.g. the minutes of 2026-12-30 need 2027.
+    Each deadline is counted as its rule file declares it (``nodes``: by default the shipped
+    meeting and minutes files). Raises CalendarError (naming the year and the deadline that
+    needed it) when a count reaches a year the calendar has no data for, e.g. the minutes of
+    2026-12-30 need 2027.
     """
     day = as_date(date, "date")
     cal = _calendar(calendar)
+    nodes = dict(nodes) if nodes is not None else declared_nodes()
     sources: set[str] = set()
 
-    def count(key: str, what: str, step: Callable[[], dt.date]) -> dt.date:
+    def count(node: TimeNodeSpec) -> dt.date:
+        sign = -1 if node.direction == "before" else 1
+        if node.unit == "days":
+            return day + dt.timedelta(days=sign * node.count)  # calendar days, not working days
         try:
-            out = step()
+            out = cal.add_working_days(day, sign * node.count)
             sources.update({cal.source(day), cal.source(out)})
         except CalendarError as exc:
-            clause = dict((k, c) for k, c, _ in _NODES)[key]
             raise CalendarError(
                 exc.year,
-                detail=f"needed for {key} ({_catalogue.clause(clause).label}): {what} {day.isoformat()}",
+                detail=f"needed for {node.key} ({_catalogue.clause(node.clause).label}): "
+                       f"{node.count} working days {node.direction} {day.isoformat()}",
             ) from None
         return out
 
-    cutoff = count("agenda_cutoff", "2 working days before", lambda: cal.add_working_days(day, -2))
-    attendance = count("attendance_confirmed_by", "the working day before",
-                       lambda: cal.previous_working_day(day))
-    minutes = count("minutes_due", "4 working days after", lambda: cal.add_working_days(day, 4))
     return Timeline(
         meeting_date=day,
-        agenda_cutoff=cutoff,
-        materials_reviewed_by=cutoff,  # 「正式会议召开前两个工作日之前完成」: the same cutoff (CONTRACT §4)
-        notice_by=cutoff,
-        attendance_confirmed_by=attendance,
-        minutes_due=minutes,
-        next_meeting_by=day + dt.timedelta(days=_INTERVAL_DAYS),  # calendar days, not working days
+        **{key: count(nodes[key]) for key in KEYS},
         calendar=" + ".join(sorted(sources)),
         meeting_is_workday=cal.is_workday(day),
+        nodes=nodes,
     )
 
 
@@ -148,19 +159,22 @@ def meeting_schedule(start: DateLike, *, until: DateLike | None = None, count: i
     """
     first = as_date(start, "start")
     cal = _calendar(calendar)
+    # 「一般每两周召开一次」, as the meeting rule file declares it: a planned day every N calendar
+    # days (a count in working days would plan on working days, which the schedule then moves to).
+    interval = declared_nodes()["next_meeting_by"].count
     if count is not None and until is not None:
         raise InputError("count", "either until or count, not both", count)
     if count is not None:
         if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= _MAX_MEETINGS:
             raise InputError("count", f"a number of meetings from 1 to {_MAX_MEETINGS}", count)
-        planned = rrule(WEEKLY, interval=2, dtstart=_midnight(first), count=count)
+        planned = rrule(DAILY, interval=interval, dtstart=_midnight(first), count=count)
     else:
         last = as_date(until, "until") if until is not None else first + relativedelta(months=3, days=-1)
         if last < first:
             raise InputError("until", f"a date on or after start ({first.isoformat()})", last.isoformat())
-        if (last - first).days // _INTERVAL_DAYS >= _MAX_MEETINGS:
+        if (last - first).days // interval >= _MAX_MEETINGS:
             raise InputError("until", f"a plan of at most {_MAX_MEETINGS} meetings", last.isoformat())
-        planned = rrule(WEEKLY, interval=2, dtstart=_midnight(first), until=_midnight(last))
+        planned = rrule(DAILY, interval=interval, dtstart=_midnight(first), until=_midnight(last))
     out = []
     for p in planned:
         try:

@@ -16,7 +16,7 @@ from ._facade import (
 )
 from ._inputs import Person
 from ._log import configure
-from ._model import Finding, TraceStep, Verdict
+from ._model import Finding, Need, TraceStep, Verdict
 from ._timeline import ScheduledMeeting, Timeline, meeting_schedule, meeting_timeline
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "Finding",
     "GovrulesError",
     "InputError",
+    "Need",
     "Person",
     "RulesetError",
     "ScheduledMeeting",

@@ -73,7 +73,8 @@ def render(verdict: Verdict, title: str = "") -> str:
     if verdict.needs:
         # CONTRACT §2: what the caller did not say and must supply; [影响结论] marks those
         # that decide the outcome, the others decide a finding only.
-        lines.append("")
+        if lines[-1]:
+            lines.append("")
         lines.append("需补充：")
         for n in verdict.needs:
             mark = "影响结论" if n.outcome else "影响核查"

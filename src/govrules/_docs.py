@@ -126,6 +126,18 @@ def render_clause(c: Any, rules: list[tuple[RulesetCases, RuleSpec]], leaf: bool
     if not rules:
         lines += ["**尚无规则实现本条（缺口）。**", ""]
         return lines
+    lines += ["### 本条读取的事实", "",
+              "以下事实由实现本条的规则读取；调用方未提供的，不视为“否”或“无”：能改变结论的列入"
+              "结论为“无法判定”的需补充事项（needs），只影响某项核查的也列入需补充事项。", ""]
+    read: dict[str, None] = {}
+    for rc, rule in rules:
+        labels = _Labels(rc.spec)
+        for p in rule.when:
+            for cond in list(p.conditions) + [x for alt in p.any_of for x in alt]:
+                if p.fact not in rc.spec.inferred:
+                    read.setdefault(f"`{rc.spec.name}`：{labels.field(p.fact, cond.field)}", None)
+    lines += [f"- {r}" for r in read] or ["- （只读取由其他规则推出的事实。）"]
+    lines.append("")
     lines += ["### 实现本条的规则", ""]
     cases: dict[tuple[str, str], str] = {}
     for rc, rule in rules:

@@ -10,7 +10,7 @@ import govrules
 from govrules import InputError
 from govrules._calendar import default_calendar
 from govrules._derive import Context
-from govrules._derive_documents import code_of, only, value_or
+from govrules._derive_documents import code_of, only
 
 
 @pytest.fixture
@@ -27,13 +27,6 @@ def test_only_gives_the_single_item_and_nothing_otherwise(ctx: Context) -> None:
     assert only(ctx, []) is None
     assert only(ctx, None) is None
     assert only(ctx, ["李四", "王五"]) is None
-
-
-def test_value_or_keeps_a_given_value_even_when_falsy(ctx: Context) -> None:
-    """value_or(): a given 0 stays 0; only an omitted value takes the default."""
-    assert value_or(ctx, 0, 1) == 0
-    assert value_or(ctx, 3, 1) == 3
-    assert value_or(ctx, None, 1) == 1
 
 
 def test_code_of_accepts_code_or_term_with_or_without_enumeration_commas(ctx: Context) -> None:

@@ -101,7 +101,12 @@ def _check_verdict(name: str, verdict: govrules.Verdict | None) -> None:
     assert verdict.ruleset == name
     assert verdict.outcome in {o.id for o in spec.outcomes}
     assert verdict.allowed == spec.outcome(verdict.outcome).allowed
-    assert verdict.findings, "every verdict cites at least one clause"
+    # Every verdict cites a clause: through its findings, or (CONTRACT §2) an undetermined one
+    # through its needs, or one decided by every completion through the rules that decide them.
+    assert verdict.clauses, "every verdict cites at least one clause"
+    assert verdict.findings or verdict.needs or verdict.outcome != "undetermined"
+    if verdict.outcome == "undetermined" and not verdict.findings:
+        assert any(n.outcome for n in verdict.needs), "undetermined with nothing to supply"
     json.dumps(verdict.to_dict(), ensure_ascii=False, allow_nan=False)
 
 

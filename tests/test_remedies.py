@@ -32,12 +32,21 @@ NOT_ALLOWED = _not_allowed_cases()
 
 @pytest.mark.parametrize("case", NOT_ALLOWED)
 def test_each_remedy_applied_to_a_non_allowed_spec_case_gives_an_allowed_verdict(case) -> None:
-    """For every spec case whose outcome is not allowed, there is a remedy, and each remedy allows it."""
+    """For every spec case whose outcome is not allowed, there is a remedy, and each remedy that names values allows it.
+
+    An undetermined verdict's first remedy supplies the needed facts: it names paths, not values
+    (outcome null), and is the only remedy without an outcome.
+    """
     cal = case.calendar_obj()
     verdict = govrules.evaluate(case.ruleset, case.facts, calendar=cal)
     assert not verdict.allowed
     remedies = verdict.data["remedies"]
     assert remedies, "no remedy found"
+    if verdict.outcome == "undetermined" and any(n.outcome for n in verdict.needs):
+        supply = remedies[0]
+        assert supply["outcome"] is None
+        assert {c["path"] for c in supply["changes"]} == {n.path for n in verdict.needs if n.outcome}
+        remedies = remedies[1:]
     for remedy in remedies:
         fixed = govrules.evaluate(case.ruleset, apply(case.facts, remedy["changes"]), calendar=cal)
         assert fixed.allowed and fixed.outcome == remedy["outcome"], remedy["description"]
@@ -49,6 +58,8 @@ def test_remedies_are_set_minimal(case) -> None:
     """Dropping any one change of a multi-change remedy no longer allows the verdict."""
     cal = case.calendar_obj()
     for remedy in govrules.evaluate(case.ruleset, case.facts, calendar=cal).data["remedies"]:
+        if remedy["outcome"] is None:
+            continue  # supplying the needed facts names no values to drop
         changes = remedy["changes"]
         for i in range(len(changes)) if len(changes) > 1 else ():
             rest = changes[:i] + changes[i + 1:]
@@ -66,7 +77,7 @@ def test_both_missing_consents_are_one_remedy_beside_the_cheaper_reclassificatio
 
 def test_a_single_missing_consent_is_a_one_change_remedy_ranked_before_reclassifying() -> None:
     """Mayor's consent missing: the first remedy is to obtain it (an affirmative change ranks first)."""
-    v = govrules.check_conference(conference={"town_wide": True, "mayor_approved": False})
+    v = govrules.check_conference(conference={"town_wide": True, "overall_work": False, "mayor_approved": False})
     first = v.data["remedies"][0]
     assert first["changes"] == [{"path": "conference.mayor_approved", "from": False, "to": True,
                                  "description": "镇长是否已同意（conference.mayor_approved）由「否」改为「是」"}]
@@ -104,8 +115,17 @@ def test_remedies_are_deterministic() -> None:
 def test_a_budget_of_zero_finds_nothing_and_says_so() -> None:
     """The search is bounded: with no evaluations allowed it returns no remedy rather than guessing."""
     run = runner("conference")
-    facts = {"conference": {"town_wide": True}}
+    facts = {"conference": {"town_wide": True, "overall_work": False, "mayor_approved": False}}
     assert search(run, facts, run.evaluate(facts), budget=0) == []
+
+
+def test_a_budget_of_zero_still_says_which_facts_to_supply() -> None:
+    """Supplying the needed facts costs no evaluation: with budget 0 an undetermined verdict still gets it, and only it."""
+    run = runner("conference")
+    facts = {"conference": {"town_wide": True}}
+    (supply,) = search(run, facts, run.evaluate(facts), budget=0)
+    assert supply["outcome"] is None and {c["path"] for c in supply["changes"]} == {
+        "conference.mayor_approved", "conference.overall_work", "conference.party_secretary_approved"}
 
 
 def test_apply_sets_values_at_dotted_and_indexed_paths_without_touching_the_input() -> None:
@@ -119,7 +139,8 @@ def test_apply_sets_values_at_dotted_and_indexed_paths_without_touching_the_inpu
 def test_cli_explain_prints_the_trace_and_the_remedies(tmp_path: Path) -> None:
     """`govrules check --explain` shows the chain of rules and the changes that would allow the verdict."""
     facts = tmp_path / "f.json"
-    facts.write_text(json.dumps({"conference": {"town_wide": True}}), encoding="utf-8")
+    facts.write_text(json.dumps({"conference": {"town_wide": True, "overall_work": False, "mayor_approved": False}}),
+                     encoding="utf-8")
     result = CliRunner().invoke(cli, ["check", "conference", str(facts), "--explain"])
     assert result.exit_code == 1
     assert "推理链" in result.output and "怎样才能改变这一结论" in result.output

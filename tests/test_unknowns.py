@@ -67,9 +67,12 @@ def test_a_town_wide_conference_without_overall_work_is_undetermined() -> None:
 
 
 def test_a_given_denial_stands_whatever_is_not_given() -> None:
-    """The mayor's refusal denies the conference; what else is unknown is not a need."""
+    """The mayor's refusal denies the conference; what is unknown decides only whose consent is also required."""
     v = govrules.check_conference(conference={"town_wide": True, "mayor_approved": False})
-    assert v.outcome == "denied" and v.needs == ()
+    assert v.outcome == "denied"
+    assert [(n.path, n.outcome) for n in v.needs] == [("conference.overall_work", False)]
+    assert govrules.check_conference(conference={"town_wide": True, "overall_work": False,
+                                                 "mayor_approved": False}).needs == ()
 
 
 def test_explicit_false_and_null_are_statements() -> None:

@@ -18,19 +18,14 @@ def only(ctx: Context, items: list[Any]) -> Any:
     return items[0] if len(items) == 1 else None
 
 
-@derived("int")
-def value_or(ctx: Context, value: Any, default: Any) -> Any:
-    """``value`` when it was given, else ``default``."""
-    return default if value is None else value
-
-
 @derived("str")
-def code_of(ctx: Context, value: str | None, values: Mapping[str, str]) -> str | None:
-    """The code in ``values`` (code → term) that ``value`` names as code or term, punctuation aside; else nothing."""
+def code_of(ctx: Context, value: str | None, values: Mapping[str, Any]) -> str | None:
+    """The code in ``values`` (code → a term or a list of wordings) that ``value`` names, punctuation aside; else nothing."""
     if value is None:
         return None
     wanted = _PUNCTUATION.sub("", value)
-    for code, term in (values or {}).items():
-        if wanted == code or wanted == _PUNCTUATION.sub("", term):
+    for code, terms in (values or {}).items():
+        wordings = [terms] if isinstance(terms, str) else list(terms or ())
+        if wanted == code or any(wanted == _PUNCTUATION.sub("", t) for t in wordings):
             return code
     return None

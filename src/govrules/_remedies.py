@@ -30,7 +30,7 @@ from ._model import FieldSpec, TypeSpec, Verdict, VerdictData
 from ._validate import validate
 
 MAX_REMEDIES = 8
-BUDGET = 300  # re-evaluations per verdict, all stages together
+BUDGET = 1000  # re-evaluations per verdict, all stages together (facts not given add candidates: each may be supplied)
 FILL = "（待填写）"  # the value proposed for a missing free-text field or name
 EXAMPLE_DATE = "2026-01-05"  # proposed for a missing date when the facts offer no date at all
 MAX_GREEDY_STEPS = 20
@@ -135,6 +135,10 @@ def _field(f: FieldSpec, value: Any, path: str, label: str, pools: _Pools, out: 
     where = f"{label}（{path}）"
     kind = t.kind
     if kind == "bool":
+        if value is None:  # not given: either answer is a change worth trying (CONTRACT §1)
+            for answer in (True, False):
+                out.append(Change(path, None, answer, f"说明{where}：「{_zh(answer)}」", "fill"))
+            return
         now = bool(value)
         out.append(Change(path, now, not now, f"{where}由「{_zh(now)}」改为「{_zh(not now)}」",
                           "flip_off" if now else "flip_on"))
@@ -167,7 +171,8 @@ def _field(f: FieldSpec, value: Any, path: str, label: str, pools: _Pools, out: 
         if value is None:
             if _is_person(t):
                 _absent_person(t, path, where, pools, out)
-            return
+                return
+            value = {}  # an object not given: its fields may be supplied one by one
         if _is_person(t):
             _person(f, value, path, where, pools, out)
             return
@@ -277,7 +282,9 @@ def apply(facts: Any, changes: Iterable[Mapping[str, Any] | Change]) -> Any:
                 if last:
                     target[key] = copy.deepcopy(value)
                 else:
-                    target = target.setdefault(key, [] if tokens[n + 1][1] is not None else {})
+                    if target.get(key) is None:  # not given, or given as null: the change supplies it
+                        target[key] = [] if tokens[n + 1][1] is not None else {}
+                    target = target[key]
             else:
                 if last:
                     target[int(index)] = copy.deepcopy(value)
@@ -312,7 +319,9 @@ def _deadlines(runner: Any, typed: Mapping[str, Any], calendar: WorkingCalendar 
 def _signature(v: Verdict) -> str:
     """What a change moved: the outcome, the non-info findings, and the data (calendar aside)."""
     return json.dumps([v.outcome, sorted((f.rule, f.message) for f in v.findings if f.severity != "info"),
-                       {k: x for k, x in v.data.items() if k != "calendar"}],
+                       [n.path for n in v.needs],
+                       # remedies are skipped unread: reading them would start a search of their own
+                       {k: v.data[k] for k in v.data if k not in ("calendar", "remedies")}],
                       ensure_ascii=False, sort_keys=True, default=str)
 
 
@@ -346,8 +355,8 @@ def merge(changes: Iterable[Change]) -> list[Change] | None:
 
 
 def _weight(v: Verdict) -> int:
-    """How far from allowed: the findings that are not mere information."""
-    return sum(1 for f in v.findings if f.severity != "info")
+    """How far from allowed: the findings that are not mere information, and the facts still needed."""
+    return sum(1 for f in v.findings if f.severity != "info") + sum(1 for n in v.needs if n.outcome)
 
 
 def search(runner: Any, facts: Any, verdict: Verdict, calendar: WorkingCalendar | None = None, *,
@@ -403,9 +412,24 @@ def search(runner: Any, facts: Any, verdict: Verdict, calendar: WorkingCalendar 
             v, merged = run(combo)
             if v is not None and v.allowed:
                 found[combo] = (merged, v.outcome)
+    fills = [i for i, c in enumerate(cands) if c.kind == "fill" and i not in moved]
+    if not found and fills:
+        # A change that leaves the verdict undetermined (a secret ruled out, others not said) is a
+        # start: supplying the facts it then needs, one by one, may allow it. Tried first, as it is
+        # targeted and cheap; the open walk below may spend the budget.
+        for i in sorted(moved, key=lambda i: _KIND_RANK.get(cands[i].kind, 3)):
+            v, _ = run((i,)) if spent < budget else (None, None)
+            if v is None or v.outcome != "undetermined":
+                continue
+            greedy = _greedy(run, fills, v, lambda: spent < budget, start=(i,))
+            if greedy is not None:
+                found[greedy[0]] = greedy[1]
+                break
     if not found:
         # First by doing things (adding, filling, confirming); only then by changing what the matter is.
-        for pool in ([i for i in moved if cands[i].kind in _AFFIRMATIVE], moved):
+        # Supplying a fact not given may matter only once another change is made (the facts a
+        # department's homework needs, once the matter is the department's): those join the walk.
+        for pool in ([i for i in moved if cands[i].kind in _AFFIRMATIVE] + fills, moved + fills):
             greedy = _greedy(run, pool, verdict, lambda: spent < budget)
             if greedy is not None:
                 found[greedy[0]] = greedy[1]
@@ -439,8 +463,8 @@ def _supply(verdict: Verdict) -> list[dict[str, Any]]:
              "description": "补充未提供的事实：" + "、".join(labels) + "（补充后重新判定）", "outcome": None}]
 
 
-def _greedy(run: Any, moved: list[int], verdict: Verdict, affordable: Any) -> Any:
-    chosen: tuple[int, ...] = ()
+def _greedy(run: Any, moved: list[int], verdict: Verdict, affordable: Any, start: tuple[int, ...] = ()) -> Any:
+    chosen: tuple[int, ...] = start
     current = verdict
     for _ in range(MAX_GREEDY_STEPS):
         best = None
@@ -448,8 +472,8 @@ def _greedy(run: Any, moved: list[int], verdict: Verdict, affordable: Any) -> An
             if i in chosen or not affordable():
                 continue
             v, merged = run(chosen + (i,))
-            if v is None:
-                continue
+            if v is None or (not v.allowed and _signature(v) == _signature(current)):
+                continue  # a change that moves nothing (e.g. supplying a fact no rule reads now)
             score = (0 if v.allowed else 1, _weight(v))
             if best is None or score < best[0]:
                 best = (score, i, v, merged)

@@ -387,7 +387,9 @@ class Runner:
                 if not (rank < strongest if strongest is not None else o != self._default_outcome.id):
                     continue
                 changes = True
-            elif rule.finding and rule.severity != "info":
+            elif (rule.finding and rule.severity != "info") or rule.then.add:
+                # A finding that matters, or the ruleset's computed answer (data.deciders,
+                # data.route): a fact that decides either is worth asking for.
                 changes = False
             else:
                 continue

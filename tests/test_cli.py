@@ -30,13 +30,14 @@ def test_check_json_has_the_contract_shape():
     r = run("check", "conference", EXAMPLE, "--json")
     d = json.loads(r.output)
     assert d["outcome"] == "denied" and d["clauses"] == ["4.1"]
-    assert set(d) == {"ruleset", "outcome", "allowed", "findings", "clauses", "data", "trace"}
+    assert set(d) == {"ruleset", "outcome", "allowed", "findings", "clauses", "data", "trace", "needs"}
+    assert d["needs"] == []
 
 
 def test_check_exit_0_when_allowed(tmp_path):
     """An allowed verdict exits 0."""
     f = tmp_path / "ok.yaml"
-    f.write_text("conference: {town_wide: true, mayor_approved: true}\n", encoding="utf-8")
+    f.write_text("conference: {town_wide: true, overall_work: false, mayor_approved: true}\n", encoding="utf-8")
     assert run("check", "conference", str(f)).exit_code == 0
 
 
@@ -112,5 +113,6 @@ def test_cases_are_tested_against_an_edited_rule_file_beside_them(tmp_path):
     rule.write_text(rule.read_text(encoding="utf-8").replace(
         "    then:\n      outcome: denied\n      add: {consents_missing: mayor}",
         "    then:\n      outcome: allowed\n      add: {consents_missing: mayor}", 1), encoding="utf-8")
-    v = evaluator_for(tmp_path / "conference.cases.yaml")("conference", {"conference": {"town_wide": True}})
+    v = evaluator_for(tmp_path / "conference.cases.yaml")(
+        "conference", {"conference": {"town_wide": True, "overall_work": False, "mayor_approved": False}})
     assert v.outcome == "allowed"

@@ -55,7 +55,8 @@ def test_message_placeholders_naming_a_derived_list_print_it_joined() -> None:
 
 def test_blank_optional_text_counts_as_not_filled_in() -> None:
     """A blank optional string is read as omitted (no InputError), so a blank form field is 'missing'."""
-    v = govrules.check_submission(submission={"kind": "report", "sender": "department", "title": "  "})
+    v = govrules.check_submission(submission={"kind": "report", "sender": "department", "title": "  ",
+                                              "contains_request": False, "addressed_to": "office"})
     assert v.outcome == "accepted"
 
 

@@ -20,7 +20,7 @@ from govrules._log import DecisionLog, append_line, input_hash, read_log
 from govrules._rulesets import runner
 
 FACTS = {"conference": {"title": "全镇安全生产大会", "town_wide": True, "overall_work": True,
-                        "mayor_approved": True}}
+                        "mayor_approved": True, "party_secretary_approved": False}}
 
 
 @pytest.fixture(autouse=True)
@@ -83,12 +83,13 @@ def test_masks_reach_into_lists_by_index_or_for_every_item() -> None:
 
 
 def test_equal_inputs_in_different_spellings_hash_alike_and_different_inputs_do_not() -> None:
-    """The hash is of the validated input: Chinese enum terms and codes, omitted falses, agree."""
+    """The hash is of the validated input: a blank text and one not given agree; a fact not given and a false one do not."""
     spec = runner("conference").spec
     a = input_hash(spec, {"conference": {"town_wide": True}})
-    b = input_hash(spec, {"conference": {"town_wide": True, "overall_work": False}})
-    c = input_hash(spec, {"conference": {"town_wide": False}})
-    assert a == b != c
+    b = input_hash(spec, {"conference": {"town_wide": True, "title": "  "}})
+    c = input_hash(spec, {"conference": {"town_wide": True, "overall_work": False}})
+    d = input_hash(spec, {"conference": {"town_wide": False}})
+    assert a == b and len({a, c, d}) == 3
 
 
 def test_reader_skips_a_torn_trailing_line_and_the_next_append_starts_a_fresh_line(tmp_path: Path) -> None:
@@ -100,7 +101,7 @@ def test_reader_skips_a_torn_trailing_line_and_the_next_append_starts_a_fresh_li
     with open(path, "ab") as fh:
         fh.write(b'{"decision_id": "torn", "outc')
     assert [r["outcome"] for r in read_log(path)] == ["denied"]
-    log.record(spec, {"conference": {"town_wide": False}}, govrules.evaluate("conference", {"conference": {}}))
+    log.record(spec, {"conference": {"town_wide": False}}, govrules.evaluate("conference", {"conference": {"town_wide": False}}))
     records = read_log(path)
     assert [r["outcome"] for r in records] == ["denied", "allowed"]
     assert all(r["decision_id"] != "torn" for r in records)

@@ -38,7 +38,7 @@ def _meeting(**extra) -> dict:
 
 def _item(i: int, **extra) -> dict:
     item = {"title": f"议题{i}", "submitted_on": "2026-09-28", "portfolios": [f"p{i}"], "matters": 1,
-            "proposal": True}
+            "proposal": True, "departments": []}
     item.update(extra)
     return item
 
@@ -87,7 +87,7 @@ def test_rejected_and_postponed_are_title_clause_pairs_in_agenda_order():
     agenda = [
         _item(0, submitted_on="2026-09-30", matters=2),
         _item(1),
-        _item(2, departments=["甲", "乙"]),
+        _item(2, departments=["甲", "乙"], coordinated=False, dissent_recorded=False),
         _item(3, proposal=False),
     ]
     v = govrules.check_meeting(meeting=_meeting(leaders=leaders, agenda=agenda), division=division)
@@ -223,15 +223,16 @@ def test_deadline_status_without_a_deadline_is_not_applicable():
 
 
 def test_authority_distinguishes_given_authorised_and_delegated():
-    """authority(): no person → not_given; a listed role → authorised; a delegable role only with delegation."""
-    from govrules._derive import FUNCTIONS, Context
+    """authority(): no person (null) → none; a listed role → authorised; a delegable role only with delegation, unknown without it."""
     from govrules._calendar import default_calendar
+    from govrules._derive import FUNCTIONS, Context, Unknown
 
     fn = FUNCTIONS["authority"].func
     ctx = Context(default_calendar())
     roles, delegable = ["mayor", "vice_mayor"], ["office"]
-    assert fn(ctx, None, roles, delegable) == "not_given"
+    assert fn(ctx, None, roles, delegable) == "none"
+    assert isinstance(fn(ctx, {"name": "办公室", "role": "office"}, roles, delegable), Unknown)
     assert fn(ctx, {"name": "李四", "role": "vice_mayor"}, roles, delegable) == "authorised"
-    assert fn(ctx, {"name": "办公室", "role": "office"}, roles, delegable) == "not_authorised"
+    assert fn(ctx, {"name": "办公室", "role": "office", "delegated_by_mayor": False}, roles, delegable) == "not_authorised"
     assert fn(ctx, {"name": "办公室", "role": "office", "delegated_by_mayor": True}, roles, delegable) == "authorised"
     assert fn(ctx, {"name": "某部门", "role": "department", "delegated_by_mayor": True}, roles, delegable) == "not_authorised"

@@ -11,5 +11,7 @@ class Person:
 
     name: str
     role: str
-    portfolios: tuple[str, ...] = attrs.field(default=(), converter=tuple)
-    delegated_by_mayor: bool = False
+    # Not given unless given (CONTRACT §1): None is left out of the facts, never read as
+    # "no portfolios" or "not delegated".
+    portfolios: tuple[str, ...] | None = attrs.field(default=None, converter=attrs.converters.optional(tuple))
+    delegated_by_mayor: bool | None = None

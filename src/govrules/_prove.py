@@ -334,7 +334,9 @@ def prove(runner: Any, hints: Hints | None = None) -> Proof:
         try:
             typed = validate(spec, facts)
             runner._derive(typed, Context(default_calendar()))
-            key = json.dumps(runner._engine_facts(typed), ensure_ascii=False, sort_keys=True, default=str)
+            # Keyed by the derived facts, not only what the strict engine sees: a list not given and
+            # an empty one give the same engine facts but not the same needs or outcome.
+            key = json.dumps(typed, ensure_ascii=False, sort_keys=True, default=str)
             if key not in cache:
                 verdict = runner.evaluate(facts)
                 fired = tuple(dict.fromkeys((t.rule, outcome_of[t.rule]) for t in verdict.trace

@@ -99,6 +99,8 @@ class Runner:
             for d in spec.derive
         ]
         # Derived fields by "<fact or list field>.<field>", as a path names them.
+        self._list_derived = {f"{d.fact}.{d.field}" for d in spec.derive
+                              if d.function in FUNCTIONS and FUNCTIONS[d.function].returns == "list"}
         self._derived_labels = {f"{self._items[d.fact].rsplit('.', 1)[-1] if d.fact in self._items else d.fact}"
                                 f".{d.field}": d.label for d in spec.derive}
         # The fields each fact type's rules read: where one is not given, the relaxed run is needed.
@@ -359,6 +361,10 @@ class Runner:
                 data[key] = values
             elif source is not None:
                 data[key] = _walk(typed, source)
+                if data[key] is None and ".".join(source) in self._list_derived:
+                    # A derived list that facts not given leave open: CONTRACT §2's lists hold only
+                    # what every completion agrees on, and some completion adds nothing.
+                    data[key] = []
             elif shape is not None:
                 data[key] = {k: _walk(typed, p) for k, p in shape.items()}
             else:  # not a shape the checks let through; fails here as it always did

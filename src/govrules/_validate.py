@@ -43,7 +43,9 @@ def _plain(value: Any) -> Any:
     if type(value) in _BUILTINS:  # the usual case, without attrs' slower class check
         return value
     if attrs.has(type(value)):
-        return attrs.asdict(value, recurse=True)
+        # An attribute left at None was not given (CONTRACT §1: the library's attrs classes'
+        # omitted attributes are not given either), so it is left out, not passed as null.
+        return attrs.asdict(value, recurse=True, filter=lambda _, v: v is not None)
     return value
 
 

@@ -138,7 +138,7 @@ def test_batch_without_remedies_leaves_them_out() -> None:
 
     from govrules._batch import evaluate_lines
 
-    line = json.dumps({"conference": {"town_wide": True}})
+    line = json.dumps({"conference": {"town_wide": True, "overall_work": False, "mayor_approved": False}})
     with_r = json.loads(next(evaluate_lines("conference", [line])).output)
     without = json.loads(next(evaluate_lines("conference", [line], remedies=False)).output)
     assert "remedies" in with_r["data"] and "remedies" not in without["data"]

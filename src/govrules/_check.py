@@ -226,7 +226,9 @@ def _check_literal(spec: RulesetSpec, v: Any, ftype: TypeSpec, cond: Condition) 
         codes = [c for c, _ in ftype.values]
         if v not in codes:
             zh = {z: c for c, z in ftype.values}
-            hint = f"write the code '{zh[v]}' for {v}" if v in zh else did_you_mean(str(v), codes)
+            # A list or mapping written where a value belongs is no key to look up.
+            known = isinstance(v, str) and v in zh
+            hint = f"write the code '{zh[v]}' for {v}" if known else did_you_mean(str(v), codes)
             raise _fail(f"'{v}' is not a value of '{cond.field}'", cond.where, spec, hint)
         return
     if not ok:

@@ -225,6 +225,19 @@ def list_rulesets() -> None:
         click.echo(f"{name:12} {runner(name).spec.title}")
 
 
+@cli.command("schema")
+@click.argument("ruleset")
+def schema_command(ruleset: str) -> None:
+    """Print RULESET's input as JSON Schema (draft 2020-12), generated from its rule file."""
+    from ._schema import schema
+
+    try:
+        made = schema(ruleset)
+    except (InputError, RulesetError) as exc:
+        raise _Fail(str(exc)) from None
+    click.echo(json.dumps(made, ensure_ascii=False, indent=2))
+
+
 @cli.command("coverage")
 @click.argument("rule_files", nargs=-1, type=click.Path(exists=True, dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the coverage as JSON.")

@@ -57,8 +57,7 @@ def _calendar_problem(exc: CalendarError) -> Problem:
                    f"{exc.year}.yaml", year=exc.year)
 
 
-def _known_ruleset(name: str) -> str:
-    names = available()
+def _known_ruleset(name: str, names: Sequence[str]) -> str:
     if name not in names:
         hint = did_you_mean(name, names)
         raise Problem(404, "unknown-ruleset", "没有这个规则集（unknown ruleset）",
@@ -131,12 +130,12 @@ def create_app(*, max_body: int = MAX_BODY, log_path: str | None = None,
     """The ASGI app; settings errors (an unreadable year file, a log in no directory) raise here, at start."""
     calendar = WorkingCalendar.from_files(*calendars) if calendars else None
     decision_log = _decision_log(log_path)
-    names = available()
+    names = tuple(available())  # once: available() reads the directory
     for name in names:  # compile every engine now, so no first request pays for it
         runner(name).engine()
 
     async def check(request: Request) -> Response:
-        name = _known_ruleset(request.path_params["ruleset"])
+        name = _known_ruleset(request.path_params["ruleset"], names)
         remedies = request.query_params.get("remedies", "true").lower() not in ("false", "0", "no")
         facts = await _facts(request, max_body)
         # Evaluated on the event loop, not in a thread: the engine holds the GIL, so a thread
@@ -165,7 +164,7 @@ def create_app(*, max_body: int = MAX_BODY, log_path: str | None = None,
         return JSONResponse(out)
 
     async def schema_route(request: Request) -> Response:
-        return JSONResponse(schema(_known_ruleset(request.path_params["ruleset"])),
+        return JSONResponse(schema(_known_ruleset(request.path_params["ruleset"], names)),
                             media_type="application/schema+json")
 
     async def clause_route(request: Request) -> Response:
@@ -183,12 +182,12 @@ def create_app(*, max_body: int = MAX_BODY, log_path: str | None = None,
             raise _calendar_problem(exc) from None
 
     async def healthz(request: Request) -> Response:
-        return JSONResponse({"status": "ok", "rulesets": names})
+        return JSONResponse({"status": "ok", "rulesets": list(names)})
 
     async def openapi(request: Request) -> Response:
         from ._openapi import document
 
-        return JSONResponse(document(names))
+        return JSONResponse(document(list(names)))
 
     routes = [
         Route("/v1/check/{ruleset}", check, methods=["POST"]),

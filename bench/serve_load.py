@@ -7,14 +7,19 @@ for /healthz, then runs --clients threads, each with one keep-alive http.client 
 posting the bundled signing example for --seconds (after a 1 s warm-up), once as is (the
 verdict with data.remedies, as `govrules check --json` gives) and once with ?remedies=false.
 It prints requests/s and p50/p99 latency, stops the server and exits: it never runs on.
-The load generator shares the machine with the server, so figures are for this machine as a
-whole, not the server alone. Nothing here is asserted in the test suite.
+The load generator shares the machine with the server, and on a shared machine other work
+takes cores too; so it also prints the CPU time each request cost the server's processes
+(from /proc) and this client (getrusage), which other load barely moves: the requests/s a
+machine with C free cores can give is about C / (server + client CPU per request).
+Nothing here is asserted in the test suite.
 """
 
 from __future__ import annotations
 
 import argparse
 import http.client
+import os
+import resource
 import signal
 import socket
 import subprocess
@@ -50,6 +55,27 @@ def start(workers: int) -> tuple[subprocess.Popen, int]:
             time.sleep(0.2)
     proc.kill()
     raise SystemExit("the server did not come up within 120 s")
+
+
+def _cpu_seconds(pid: int) -> float:
+    """utime + stime of pid and its children that are still running (uvicorn's workers)."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir() if Path("/proc").is_dir() else ():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(entry.name) == pid or int(fields[1]) == pid:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def _own_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
 
 
 def load(port: int, path: str, clients: int, seconds: float) -> tuple[int, int, list[float], float]:
@@ -107,15 +133,19 @@ def main() -> None:
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     args = ap.parse_args()
     print(f"signing example, {args.clients} keep-alive clients, {args.seconds:g} s per row, loopback")
-    print(f"{'workers':>7}  {'remedies':>8}  {'req/s':>7}  {'p50 ms':>7}  {'p99 ms':>7}  {'failed':>6}")
+    print(f"{'workers':>7}  {'remedies':>8}  {'req/s':>7}  {'p50 ms':>7}  {'p99 ms':>7}  {'failed':>6}  "
+          f"{'server CPU ms/req':>17}  {'client CPU ms/req':>17}")
     for workers in args.workers:
         proc, port = start(workers)
         try:
             for label, path in (("yes", "/v1/check/signing"), ("no", "/v1/check/signing?remedies=false")):
                 load(port, path, args.clients, 1.0)  # warm-up: connections, caches
+                server0, client0 = _cpu_seconds(proc.pid), _own_cpu()
                 ok, failed, lat, elapsed = load(port, path, args.clients, args.seconds)
+                server_ms = (_cpu_seconds(proc.pid) - server0) * 1000 / max(ok, 1)
+                client_ms = (_own_cpu() - client0) * 1000 / max(ok, 1)
                 print(f"{workers:>7}  {label:>8}  {ok / elapsed:>7.0f}  {pct(lat, 50) * 1000:>7.1f}  "
-                      f"{pct(lat, 99) * 1000:>7.1f}  {failed:>6}", flush=True)
+                      f"{pct(lat, 99) * 1000:>7.1f}  {failed:>6}  {server_ms:>17.2f}  {client_ms:>17.2f}", flush=True)
         finally:
             proc.send_signal(signal.SIGTERM)
             try:

@@ -46,10 +46,12 @@ def test_check_answers_the_verdict_as_to_dict(client):
 
 
 def test_remedies_can_be_left_out(client):
-    """?remedies=false leaves data.remedies out, as --no-remedies does."""
+    """?remedies=false leaves data.remedies out, as --no-remedies does; a value not true/false is 400."""
     with_them = client.post("/v1/check/signing", content=SIGNING, headers=JSON).json()
     without = client.post("/v1/check/signing?remedies=false", content=SIGNING, headers=JSON).json()
     assert "remedies" in with_them["data"] and "remedies" not in without["data"]
+    assert _problem(client.post("/v1/check/signing?remedies=maybe", content=SIGNING, headers=JSON), 400)["field"] \
+        == "remedies"
 
 
 def test_bad_input_is_400_naming_the_field(client):

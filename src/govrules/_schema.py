@@ -121,10 +121,10 @@ def _unnamed(t: TypeSpec, defs: dict[str, Any], *, required: bool) -> dict[str, 
     if kind == "enum":
         codes = [c for c, _ in t.values]
         terms = [zh for _, zh in t.values if zh not in codes]
-        return {
-            "anyOf": [{"enum": codes, "description": "代码"}, {"enum": terms, "description": "中文名称"}],
-            "description": "、".join(f"{c}（{zh}）" for c, zh in t.values),
-        }
+        choices: list[dict[str, Any]] = [{"enum": codes, "description": "代码"}]
+        if terms:
+            choices.append({"enum": terms, "description": "中文名称"})
+        return {"anyOf": choices, "description": "、".join(f"{c}（{zh}）" for c, zh in t.values)}
     if kind == "list":
         assert t.items is not None
         out = {"type": "array", "items": _type(t.items, defs)}

@@ -66,6 +66,13 @@ def _known_ruleset(name: str, names: Sequence[str]) -> str:
     return name
 
 
+def _flag(text: str, name: str) -> bool:
+    value = {"true": True, "1": True, "false": False, "0": False}.get(text.strip().lower())
+    if value is None:
+        raise _input_problem(InputError(name, "true or false", text))
+    return value
+
+
 # ---- reading a request body -----------------------------------------------------------------
 
 
@@ -136,7 +143,7 @@ def create_app(*, max_body: int = MAX_BODY, log_path: str | None = None,
 
     async def check(request: Request) -> Response:
         name = _known_ruleset(request.path_params["ruleset"], names)
-        remedies = request.query_params.get("remedies", "true").lower() not in ("false", "0", "no")
+        remedies = _flag(request.query_params.get("remedies", "true"), "remedies")
         facts = await _facts(request, max_body)
         # Evaluated on the event loop, not in a thread: the engine holds the GIL, so a thread
         # would add a hop and no parallelism; the cores are used by worker processes.

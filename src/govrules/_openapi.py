@@ -53,6 +53,10 @@ def _verdict(name: str) -> dict[str, Any]:
             "clauses": {"type": "array", "items": {"type": "string"}},
             "data": {"type": "object"},
             "trace": {"type": "array", "items": {"type": "object"}},
+            # Facts not given that would change the verdict (contract §2, three-valued facts).
+            "needs": {"type": "array", "items": {"type": "object", "properties": {
+                "path": {"type": "string"}, "label": {"type": "string"}, "clause": {"type": "string"},
+                "message": {"type": "string"}, "outcome": {"type": "boolean"}}}},
         },
         "required": ["ruleset", "outcome", "allowed", "findings", "clauses", "data", "trace"],
     }

@@ -17,6 +17,7 @@ from ._facade import (
 from ._inputs import Person
 from ._log import configure
 from ._model import Finding, Need, TraceStep, Verdict
+from ._schema import schema
 from ._timeline import ScheduledMeeting, Timeline, meeting_schedule, meeting_timeline
 
 __all__ = [
@@ -47,4 +48,5 @@ __all__ = [
     "evaluate",
     "meeting_schedule",
     "meeting_timeline",
+    "schema",
 ]

@@ -256,6 +256,11 @@ from ._cli_timeline import schedule_command, timeline_command  # noqa: E402
 cli.add_command(timeline_command)
 cli.add_command(schedule_command)
 
+from ._cli_serve import schema_command, serve_command  # noqa: E402
+
+cli.add_command(schema_command)
+cli.add_command(serve_command)
+
 
 @cli.command("docs")
 @click.option("--out", "out_dir", default="docs/regulation", show_default=True, type=click.Path(file_okay=False),

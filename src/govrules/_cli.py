@@ -25,6 +25,21 @@ class _Fail(click.ClickException):
         click.echo(f"govrules: {self.message}", err=True)
 
 
+class _RepeatedKey(Exception):
+    pass
+
+
+def _no_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _RepeatedKey(key)
+            seen.add(key)
+    return out
+
+
 def read_facts(path: str) -> Any:
     """Facts from a .json or .yaml file; every problem is a clear error naming the file."""
     p = Path(path)
@@ -34,9 +49,13 @@ def read_facts(path: str) -> Any:
         raise InputError(str(p), f"a readable UTF-8 file ({exc.__class__.__name__})") from None
     if p.suffix.lower() == ".json":
         try:
-            return json.loads(text)
+            return json.loads(text, object_pairs_hook=_no_repeated_keys)
         except json.JSONDecodeError as exc:
             raise InputError(str(p), f"valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+        except _RepeatedKey as exc:
+            raise InputError(f"{p}: {exc.args[0]}", "each key once in an object (CONTRACT §1), never last-wins") from None
+        except (ValueError, RecursionError) as exc:  # a 4,301-digit number; nesting past the stack
+            raise InputError(str(p), f"JSON within govrules' limits ({type(exc).__name__}: {str(exc)[:120]})") from None
     from ._yaml import load_yaml, plain
     try:
         return plain(load_yaml(p, text))

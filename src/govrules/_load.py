@@ -258,6 +258,8 @@ def _rule(r: _Reader, node: Any, parent: Any, index: int) -> RuleSpec:
         for field, spec in cnode.items():
             if field == "any_of":
                 alts = r.seq(spec, "'any_of'", cnode, field)
+                if not alts:
+                    raise r.fail("'any_of' needs at least one alternative", cnode, field)
                 for j, alt in enumerate(alts):
                     alt = r.mapping(alt, "an 'any_of' alternative", alts, j)
                     any_of.append(tuple(_condition(r, alt, f, s, earlier) for f, s in alt.items()))

@@ -13,7 +13,7 @@ from ._calendar import WorkingCalendar, default_calendar
 from ._check import _each_fields
 from ._compile import compile_ruleset, engine_rule_name
 from ._derive import FUNCTIONS, Context
-from ._engine import Engine, EngineError, Firing, NotPlain, plain_copy
+from ._engine import Engine, EngineError, Firing, FiringLimitError, NotPlain, plain_copy
 from ._errors import GovrulesError
 from ._model import (SEVERITIES, Finding, Ref, RuleSpec, RulesetSpec, Verdict, _frozen_copy, owned_trace_step,
                      owned_verdict_data)
@@ -97,7 +97,13 @@ class Runner:
             fulls.append(full)
             return new
 
-        firings = self.engine().run(engine_facts, react)
+        try:
+            firings = self.engine().run(engine_facts, react)
+        except FiringLimitError as exc:  # the backstop (docs/engine.md "Limits"): name the file and rule
+            rule = self._rules[exc.rule][1] if exc.rule in self._rules else None
+            raise EngineError(f"{self.spec.file}: rule {rule.id if rule else exc.rule} fired {exc.count:,} times; "
+                              f"more than {exc.limit:,} firings in one evaluation of ruleset "
+                              f"'{self.spec.name}' (its rules chain without end)") from exc
         return self._verdict(typed, firings, asserted, ctx, order, fulls)
 
     # ---- before the engine ----------------------------------------------------------------

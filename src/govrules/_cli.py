@@ -12,6 +12,7 @@ import click
 from . import _catalogue
 from ._calendar import WorkingCalendar
 from ._errors import CalendarError, GovrulesError, InputError, RulesetError
+from ._limits import MAX_FACTS_FILE_BYTES
 from ._model import Verdict
 
 SEVERITY_ZH = {"violation": "违规", "requirement": "要求", "warning": "提醒", "info": "说明"}
@@ -44,6 +45,9 @@ def read_facts(path: str) -> Any:
     """Facts from a .json or .yaml file; every problem is a clear error naming the file."""
     p = Path(path)
     try:
+        if p.stat().st_size > MAX_FACTS_FILE_BYTES:  # refused before it is read into memory
+            raise InputError(str(p), f"a facts file of at most {MAX_FACTS_FILE_BYTES:,} bytes "
+                                     f"(docs/engine.md, Limits)", f"{p.stat().st_size:,} bytes")
         text = p.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(str(p), f"a readable UTF-8 file ({exc.__class__.__name__})") from None
@@ -58,7 +62,7 @@ def read_facts(path: str) -> Any:
             raise InputError(str(p), f"JSON within govrules' limits ({type(exc).__name__}: {str(exc)[:120]})") from None
     from ._yaml import load_yaml, plain
     try:
-        return plain(load_yaml(p, text))
+        return plain(load_yaml(p, text, max_chars=MAX_FACTS_FILE_BYTES))
     except RulesetError as exc:
         raise InputError(str(p), f"valid YAML ({exc.message}, line {exc.line})") from None
 

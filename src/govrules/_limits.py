@@ -22,6 +22,8 @@ MAX_INT = 10**30               # |n| < 10**30, i.e. at most 30 digits
 MAX_STRING = 65_536            # characters in one string or key
 MAX_TOTAL = 16 * 1024 * 1024   # characters of all strings and keys, plus 8 per other value
 _ATOM_COST = 8
+# A facts file for `govrules check`: MAX_TOTAL characters of 3-byte UTF-8 plus its syntax.
+MAX_FACTS_FILE_BYTES = 64 * 1024 * 1024
 
 _PLAIN = (str, int, float, bool, type(None))
 

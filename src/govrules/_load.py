@@ -66,9 +66,17 @@ class _Reader:
                 raise self.fail(f"unknown key '{k}' in {what}", node, k, hint=did_you_mean(str(k), allowed))
 
 
+def read_types_text(path: str | Path) -> str:
+    """types.yaml's text; not UTF-8, a directory or unreadable is a RulesetError naming it."""
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RulesetError(f"cannot read the types file: {exc}", file=str(path)) from None
+
+
 def load_types(path: str | Path) -> dict[str, TypeSpec]:
     """Named types shared by all rulesets (role, person, division, …)."""
-    text = Path(path).read_text(encoding="utf-8")
+    text = read_types_text(path)
     r = _Reader(str(path), text)
     root = r.mapping(load_yaml(path, text), "the types file")
     r.known_keys(root, ("types",), "the types file")

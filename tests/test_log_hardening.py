@@ -15,7 +15,7 @@ from click.testing import CliRunner
 import govrules
 from govrules import _log
 from govrules._cli import cli
-from govrules._log import DecisionLogError, _canonical, input_hash, read_log
+from govrules._log import _canonical, input_hash, read_log
 from govrules._rulesets import runner
 from govrules._validate import validate
 
@@ -126,7 +126,7 @@ def test_a_full_disk_is_a_decision_log_error_carrying_the_verdict(tmp_path: Path
     if not os.path.exists("/dev/full"):
         pytest.skip("no /dev/full")
     govrules.configure(decision_log="/dev/full")
-    with pytest.raises(DecisionLogError) as e:
+    with pytest.raises(govrules.DecisionLogError) as e:
         govrules.check_conference(conference={"town_wide": False})
     assert not isinstance(e.value, govrules.InputError)
     assert e.value.errno == errno.ENOSPC and e.value.verdict.outcome == "allowed"
@@ -144,7 +144,7 @@ def test_a_short_write_leaves_no_fragment(tmp_path: Path, monkeypatch) -> None:
         return real_write(fd, data[: len(data) // 2])
 
     monkeypatch.setattr(_log.os, "write", half)
-    with pytest.raises(DecisionLogError, match="short write"):
+    with pytest.raises(govrules.DecisionLogError, match="short write"):
         govrules.check_conference(conference={"town_wide": True})
     monkeypatch.undo()
     assert path.read_bytes() == before

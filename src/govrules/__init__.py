@@ -15,13 +15,14 @@ from ._facade import (
     evaluate,
 )
 from ._inputs import Person
-from ._log import configure
+from ._log import DecisionLogError, configure
 from ._model import Finding, TraceStep, Verdict
 from ._timeline import ScheduledMeeting, Timeline, meeting_schedule, meeting_timeline
 
 __all__ = [
     "CalendarError",
     "Clause",
+    "DecisionLogError",
     "Finding",
     "GovrulesError",
     "InputError",

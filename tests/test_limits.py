@@ -167,3 +167,10 @@ def test_duplicate_keys_in_a_yaml_facts_file_are_bad_input(tmp_path: Path) -> No
     path.write_text("conference:\n  town_wide: true\n  town_wide: false\n", encoding="utf-8")
     result = CliRunner().invoke(cli, ["check", "conference", str(path)])
     assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_a_field_name_that_is_not_a_string_is_named_at_its_object() -> None:
+    """A non-string key (even a 5,000-digit int, which Python cannot print) is an InputError at its object."""
+    with pytest.raises(govrules.InputError) as e:
+        govrules.check_conference(conference={10**5000: True})
+    assert e.value.path == "conference" and "strings" in str(e.value)

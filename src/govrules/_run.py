@@ -171,6 +171,7 @@ class Runner:
         findings: list[tuple[tuple[int, int, int], Finding]] = []
         seen: set[str] = set()
         collected: dict[str, list[Any]] = {d.key: [] for d in spec.data if d.collect}
+        members: dict[str, set[Any]] = {key: set() for key in collected}  # linear, not a list scan per add
         trace = []
         for n, firing in enumerate(firings):
             index, rule = self._rules[firing.rule]
@@ -189,7 +190,9 @@ class Runner:
                 v = _resolve(value, full)
                 # A list value (e.g. the names still missing) contributes its members.
                 for member in (v if isinstance(v, list) else [v]):
-                    if member not in collected[key]:
+                    frozen = _hashable(member)
+                    if frozen not in members[key]:
+                        members[key].add(frozen)
                         collected[key].append(member)
             if rule.finding:
                 finding = _finding(rule, full)
@@ -222,6 +225,18 @@ class Runner:
             clauses=tuple(sorted({f.clause for f in ordered})),
             data=owned_verdict_data(_owned_json(data)), trace=tuple(trace),
         )
+
+
+def _hashable(value: Any) -> Any:
+    """``value`` as a set member that is equal exactly when the values are ``==`` (dicts, lists too)."""
+    kind = type(value)
+    if kind in _ATOMS:  # the usual case, without the slow Mapping ABC check
+        return value
+    if kind is dict or isinstance(value, Mapping):
+        return frozenset((k, _hashable(v)) for k, v in value.items())
+    if kind is list:
+        return tuple(_hashable(v) for v in value)
+    return value
 
 
 def _finding(rule: RuleSpec, matched: Mapping[str, Any]) -> Finding:

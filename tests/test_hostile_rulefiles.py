@@ -150,3 +150,15 @@ def test_the_backstop_names_the_rule_file_and_rule(hostile, monkeypatch) -> None
     with pytest.raises(govrules._engine.EngineError) as e:
         run.evaluate({"conference": {"town_wide": True, "mayor_approved": False}})
     assert str(path) in str(e.value) and "conference.mayor-consent-missing" in str(e.value)
+
+
+def test_a_field_named_id_is_allowed_and_matched_correctly(hostile) -> None:
+    """`id` is not reserved: the driver keeps a caller's id apart from its own, so a condition on it works."""
+    path = hostile("      title: {type: str, label: 会议名称}", "      id: {type: str, label: 编号}")
+    path.write_text(path.read_text(encoding="utf-8").replace(MAYOR_MISSING, "conference: {mayor_approved: false, id: A1}"),
+                    encoding="utf-8")
+    run = Runner(load_file(path))
+    hit = run.evaluate({"conference": {"town_wide": True, "mayor_approved": False, "id": "A1"}})
+    miss = run.evaluate({"conference": {"town_wide": True, "mayor_approved": False, "id": "B2"}})
+    assert (hit.outcome, miss.outcome) == ("denied", "allowed")
+    assert hit.trace[0].matched["conference"]["id"] == "A1"

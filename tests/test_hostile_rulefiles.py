@@ -162,3 +162,22 @@ def test_a_field_named_id_is_allowed_and_matched_correctly(hostile) -> None:
     miss = run.evaluate({"conference": {"town_wide": True, "mayor_approved": False, "id": "B2"}})
     assert (hit.outcome, miss.outcome) == ("denied", "allowed")
     assert hit.trace[0].matched["conference"]["id"] == "A1"
+
+
+@pytest.mark.parametrize("old, new", [
+    (MAYOR_MISSING, 'conference: {mayor_approved: false, title: "\\ud800"}'),
+    ("message: 全镇性大会未经镇长同意，不得召开。", 'message: "\\udc80"'),
+])
+def test_a_lone_surrogate_in_a_rule_file_is_refused_at_its_line(hostile, old, new) -> None:
+    """A double-quoted "\\ud800" (a literal or a message) is refused at load, not an engine error at first use."""
+    path = hostile(old, new)
+    err = refused(path)
+    assert "lone surrogate" in str(err) and "\\u" in _line(path, err)
+
+
+def test_a_lone_surrogate_in_a_yaml_facts_file_is_bad_input(tmp_path: Path) -> None:
+    """`govrules check` on YAML facts holding "\\ud800" exits 2 with a message, not a traceback."""
+    facts = tmp_path / "f.yaml"
+    facts.write_text('conference: {town_wide: true, title: "\\ud800"}\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", "conference", str(facts)])
+    assert result.exit_code == 2 and "lone surrogate" in result.stderr

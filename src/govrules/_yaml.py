@@ -145,12 +145,29 @@ def _refuse_tags(node: Any, name: str, text: str, where: tuple[int, int] | None 
             "YAML tags are not allowed in rule files", file=name, line=line, col=col,
             text=_line_of(text, line),
         )
+    if isinstance(node, str):
+        _refuse_surrogates(node, name, text, where)
     if isinstance(node, CommentedMap):
         for key in node:
+            if isinstance(key, str):
+                _refuse_surrogates(key, name, text, position(node, key))
             _refuse_tags(node[key], name, text, position(node, key), seen)
     elif isinstance(node, CommentedSeq):
         for i, item in enumerate(node):
             _refuse_tags(item, name, text, position(node, i), seen)
+
+
+def _refuse_surrogates(value: str, name: str, text: str, where: tuple[int, int] | None) -> None:
+    # A double-quoted "\ud800" makes a lone surrogate: the engine refuses the whole ruleset
+    # at first use, and printing it raises UnicodeEncodeError.
+    if value.isascii():
+        return
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        line, col = where or (None, None)
+        raise RulesetError(f"a lone surrogate (U+{ord(value[exc.start]):04X}) is not text", file=name,
+                           line=line, col=col, text=_line_of(text, line)) from None
 
 
 def position(node: Any, key: Any = None) -> tuple[int, int] | tuple[None, None]:

@@ -181,3 +181,12 @@ def test_a_lone_surrogate_in_a_yaml_facts_file_is_bad_input(tmp_path: Path) -> N
     facts.write_text('conference: {town_wide: true, title: "\\ud800"}\n', encoding="utf-8")
     result = CliRunner().invoke(cli, ["check", "conference", str(facts)])
     assert result.exit_code == 2 and "lone surrogate" in result.stderr
+
+
+def test_a_pattern_with_too_many_tests_in_all_is_refused(hostile) -> None:
+    """Six any_of alternatives of 100 'in' values (600 tests, which spun the engine) are refused; the line is cut."""
+    alts = ", ".join("{title: {in: [" + ", ".join(f"t{a}x{i}" for i in range(100)) + "]}}" for a in range(6))
+    path = hostile(MAYOR_MISSING, f"conference: {{mayor_approved: false, any_of: [{alts}]}}")
+    err = refused(path)
+    assert "601 tests" in str(err) and f"at most {_check_hazards.MAX_PATTERN_TERMS}" in str(err)
+    assert len(str(err)) < 1000

@@ -15,6 +15,10 @@ from ._model import Condition, FieldSpec, Ref, RulesetSpec, Where
 # durable_rules spins at 100 % CPU (ignoring Ctrl-C) on an $or of >= 509 equalities; a
 # regulation's lists are a handful of codes.
 MAX_IN_VALUES = 100
+# One pattern's whole test (its conditions, every 'in' value, every 'any_of' alternative) is
+# one expression tree in the engine: 6 alternatives of 100 values (600 terms) spun like a long
+# 'in' list, while three rules of 400 terms each were fine. So the bound is per pattern.
+MAX_PATTERN_TERMS = 200
 # >= ~500 rules in one ruleset: engine error 108 at the first assertion.
 MAX_RULES = 400
 # Field names the engine (or the runner) writes into every fact: a declared field of that
@@ -47,7 +51,16 @@ def check_hazards(spec: RulesetSpec, fail: Fail) -> None:
                         raise fail(f"an 'any_of' alternative cannot compare with another fact "
                                    f"('{cond.field}: {cond.value}')", cond.where, spec,
                                    "put the comparison outside 'any_of', or derive a field and test it")
+            terms = sum(_terms(c) for c in pattern.conditions) + sum(_terms(c) for a in pattern.any_of for c in a)
+            if terms > MAX_PATTERN_TERMS:
+                raise fail(f"the conditions on '{pattern.fact}' make {terms} tests (every 'in' value and 'any_of' "
+                           f"alternative counts); at most {MAX_PATTERN_TERMS} (the engine hangs at about 500)",
+                           pattern.where, spec, "derive a yes/no field and test that instead")
     _check_cycles(spec, fail)
+
+
+def _terms(cond: Condition) -> int:
+    return len(cond.value) if cond.op in ("in", "not_in") else 1
 
 
 def _check_list(cond: Condition, spec: RulesetSpec, fail: Fail) -> None:

@@ -54,7 +54,8 @@ class RulesetError(GovrulesError, ValueError):
                 where += f":{col}"
         parts = [f"{where}: {message}"]
         if text:
-            parts.append(f"    {text}")
+            # A hostile file's line can be megabytes long; the start is enough to find it.
+            parts.append(f"    {text[:200]}…" if len(text) > 200 else f"    {text}")
         if hint:
             parts.append(f"    {hint}")
         parts.append("    see docs/ruleset-format.md")

@@ -174,3 +174,12 @@ def test_a_field_name_that_is_not_a_string_is_named_at_its_object() -> None:
     with pytest.raises(govrules.InputError) as e:
         govrules.check_conference(conference={10**5000: True})
     assert e.value.path == "conference" and "strings" in str(e.value)
+
+
+def test_an_input_error_never_fails_to_print_its_value() -> None:
+    """A year of 5,000 digits (from_mapping skips the facts' limits) and a huge list both give short messages."""
+    with pytest.raises(govrules.InputError, match="too large to show"):
+        govrules.WorkingCalendar.from_mapping({"year": 10**5000, "holidays": []})
+    with pytest.raises(govrules.InputError) as e:
+        govrules.check_signing(document={"issuer": "town_government"}, signer=[1] * 100_000)
+    assert len(str(e.value)) < 300 and str(e.value).endswith("…")

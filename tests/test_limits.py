@@ -183,3 +183,36 @@ def test_an_input_error_never_fails_to_print_its_value() -> None:
     with pytest.raises(govrules.InputError) as e:
         govrules.check_signing(document={"issuer": "town_government"}, signer=[1] * 100_000)
     assert len(str(e.value)) < 300 and str(e.value).endswith("…")
+
+
+def test_timeline_and_schedule_at_the_end_of_time_are_contract_errors() -> None:
+    """meeting_schedule/meeting_timeline near 0001 or 9999 raise InputError or CalendarError, never ValueError."""
+    for call in (lambda: govrules.meeting_schedule("9999-12-01"), lambda: govrules.meeting_schedule("0001-01-01"),
+                 lambda: govrules.meeting_schedule("9999-12-20", count=5),
+                 lambda: govrules.meeting_timeline("9999-12-31"), lambda: govrules.meeting_timeline("0001-01-01")):
+        with pytest.raises((govrules.InputError, govrules.CalendarError)):
+            call()
+
+
+OTHER_FACADE = {
+    "meeting_timeline": lambda v: govrules.meeting_timeline(v),
+    "meeting_schedule": lambda v: govrules.meeting_schedule(v),
+    "meeting_schedule_count": lambda v: govrules.meeting_schedule("2026-10-08", count=v),
+    "clause": lambda v: govrules.clause(v),
+    "evaluate_name": lambda v: govrules.evaluate(v, {}),
+    "evaluate_facts": lambda v: govrules.evaluate("conference", v),
+    "from_mapping": lambda v: govrules.WorkingCalendar.from_mapping({"year": 2027, "holidays": [v]}),
+    "from_mapping_year": lambda v: govrules.WorkingCalendar.from_mapping({"year": v, "holidays": []}),
+}
+dates_near_the_ends = st.sampled_from(["0001-01-01", "9999-12-31", "9999-12-01", "2027-01-01", "2026-10-08"])
+
+
+@settings(max_examples=60, deadline=dt.timedelta(seconds=5), derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(name=st.sampled_from(sorted(OTHER_FACADE)), value=hostile | dates_near_the_ends)
+def test_the_other_public_functions_see_only_contract_errors(name: str, value) -> None:
+    """meeting_timeline, meeting_schedule, clause, evaluate and year data with hostile values: contract errors only."""
+    try:
+        OTHER_FACADE[name](value)
+    except CONTRACT:
+        pass

@@ -26,7 +26,6 @@ _ATOM_COST = 8
 MAX_FACTS_FILE_BYTES = 64 * 1024 * 1024
 
 
-
 class _Over(Exception):
     """A limit crossed; the path is collected while the walk unwinds (built only on error)."""
 

@@ -234,8 +234,12 @@ def _hashable(value: Any) -> Any:
         return value
     if kind is dict or isinstance(value, Mapping):
         return frozenset((k, _hashable(v)) for k, v in value.items())
-    if kind is list:
+    if kind is list or kind is tuple:
         return tuple(_hashable(v) for v in value)
+    try:
+        hash(value)
+    except TypeError:  # not a shape rule data takes; kept apart rather than failing the verdict
+        return ("govrules-unhashable", id(value))
     return value
 
 

@@ -15,7 +15,7 @@ from ._facade import (
     evaluate,
 )
 from ._inputs import Person
-from ._log import configure
+from ._log import DecisionLogError, configure
 from ._model import Finding, Need, TraceStep, Verdict
 from ._schema import schema
 from ._timeline import ScheduledMeeting, Timeline, meeting_schedule, meeting_timeline
@@ -23,6 +23,7 @@ from ._timeline import ScheduledMeeting, Timeline, meeting_schedule, meeting_tim
 __all__ = [
     "CalendarError",
     "Clause",
+    "DecisionLogError",
     "Finding",
     "GovrulesError",
     "InputError",

@@ -31,6 +31,9 @@ PathLike = Union[str, "os.PathLike[str]"]
 _ONE_DAY = _dt.timedelta(days=1)
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _YEAR_FILE_KEYS = ("year", "holidays", "workdays", "names")
+# Deadlines count working days across year ends: a file for year 1 or 9999 made that count
+# leave datetime's range (OverflowError). Any year a notice can be for lies well inside this.
+YEAR_FILE_FIRST, YEAR_FILE_LAST = 1900, 2999
 _RANGE_SEP = ".."
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 # isoparse happily reads "2026" and "2026-10" as the first of the period; for a deadline
@@ -357,8 +360,8 @@ def _parse_year(data: Any, source: str) -> _YearData:
     if "year" not in data:
         raise InputError(f"{source}: year", "the year this file is the notice for (e.g. 2027)")
     year = data["year"]
-    if isinstance(year, bool) or not isinstance(year, int) or not 1 <= year <= 9999:
-        raise InputError(f"{source}: year", "a year such as 2027", year)
+    if isinstance(year, bool) or not isinstance(year, int) or not YEAR_FILE_FIRST <= year <= YEAR_FILE_LAST:
+        raise InputError(f"{source}: year", f"a year such as 2027 ({YEAR_FILE_FIRST}-{YEAR_FILE_LAST})", year)
     if "holidays" not in data:
         raise InputError(f"{source}: holidays", "the list of days off (dates or ranges)")
 

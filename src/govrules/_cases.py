@@ -38,6 +38,22 @@ class Case:
         return WorkingCalendar.from_file(Path(self.file).parent / self.calendar)
 
 
+def _confined(calendar: Any, cases_file: Path, fail: Any) -> None:
+    """A case's year file must lie in the cases file's directory (or below it).
+
+    Otherwise a cases file could read, and echo the first key of, any file on the machine.
+    """
+    if calendar is None or isinstance(calendar, Mapping):
+        return
+    if not isinstance(calendar, str) or not calendar.strip():
+        raise fail("'calendar' is a year file's path beside the cases file, or the year's data inline")
+    home = cases_file.resolve().parent
+    target = (home / calendar).resolve()
+    if Path(calendar).is_absolute() or not target.is_relative_to(home):
+        raise fail(f"'calendar: {calendar}' is outside the cases file's directory ({home}); "
+                   f"put the year file beside the cases file")
+
+
 def load_cases(path: str | Path) -> list[Case]:
     path = Path(path)
     root = load_yaml(path)
@@ -72,6 +88,7 @@ def load_cases(path: str | Path) -> list[Case]:
                 raise fail(f"unknown key '{k}' in 'expect'", expect, k)
         if "error" not in expect and "outcome" not in expect:
             raise fail("'expect' needs 'outcome' (or 'error' for bad input)", node, "expect")
+        _confined(node.get("calendar"), path, lambda m: fail(m, node, "calendar"))
         out.append(Case(
             name=name.strip(), ruleset=ruleset, facts=plain(node.get("facts") or {}), expect=plain(expect),
             file=file, line=position(node)[0], calendar=plain(node.get("calendar")),

@@ -9,6 +9,7 @@ import re
 from typing import Any, Mapping
 
 from . import _catalogue
+from ._check_hazards import check_hazards
 from ._derive import FUNCTIONS
 from ._errors import RulesetError
 from ._model import SEVERITIES, Condition, Ref, RulesetSpec, TypeSpec, Where
@@ -181,6 +182,7 @@ def check(spec: RulesetSpec, expected_name: str | None = None) -> None:
                 known = [f"{f}.{x}" for f, fs in matched.items() for x in fs]
                 raise _fail(f"the message names '{{{ph}}}', which is not a field of a fact this rule matches",
                             pos.get("message"), spec, did_you_mean(ph, known))
+    check_hazards(spec, _fail)  # engine hazards: docs/engine.md "Limits"
     for name in spec.inferred:
         if name not in asserted:
             raise _fail(f"inferred fact '{name}' is declared but no rule asserts it",

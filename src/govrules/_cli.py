@@ -12,10 +12,12 @@ import click
 from . import _catalogue
 from ._calendar import WorkingCalendar
 from ._errors import CalendarError, GovrulesError, InputError, RulesetError
+from ._limits import MAX_FACTS_FILE_BYTES
 from ._model import Verdict
 
 SEVERITY_ZH = {"violation": "违规", "requirement": "要求", "warning": "提醒", "info": "说明"}
 EXIT_ALLOWED, EXIT_NOT_ALLOWED, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_LOG_FAILED = 3  # the verdict was printed but --log could not record it (docs/auditing.md)
 
 
 class _Fail(click.ClickException):
@@ -25,21 +27,43 @@ class _Fail(click.ClickException):
         click.echo(f"govrules: {self.message}", err=True)
 
 
+class _RepeatedKey(Exception):
+    pass
+
+
+def _no_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _RepeatedKey(key)
+            seen.add(key)
+    return out
+
+
 def read_facts(path: str) -> Any:
     """Facts from a .json or .yaml file; every problem is a clear error naming the file."""
     p = Path(path)
     try:
+        if p.stat().st_size > MAX_FACTS_FILE_BYTES:  # refused before it is read into memory
+            raise InputError(str(p), f"a facts file of at most {MAX_FACTS_FILE_BYTES:,} bytes "
+                                     f"(docs/engine.md, Limits)", f"{p.stat().st_size:,} bytes")
         text = p.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(str(p), f"a readable UTF-8 file ({exc.__class__.__name__})") from None
     if p.suffix.lower() == ".json":
         try:
-            return json.loads(text)
+            return json.loads(text, object_pairs_hook=_no_repeated_keys)
         except json.JSONDecodeError as exc:
             raise InputError(str(p), f"valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+        except _RepeatedKey as exc:
+            raise InputError(f"{p}: {exc.args[0]}", "each key once in an object (CONTRACT §1), never last-wins") from None
+        except (ValueError, RecursionError) as exc:  # a 4,301-digit number; nesting past the stack
+            raise InputError(str(p), f"JSON within govrules' limits ({type(exc).__name__}: {str(exc)[:120]})") from None
     from ._yaml import load_yaml, plain
     try:
-        return plain(load_yaml(p, text))
+        return plain(load_yaml(p, text, max_chars=MAX_FACTS_FILE_BYTES))
     except RulesetError as exc:
         raise InputError(str(p), f"valid YAML ({exc.message}, line {exc.line})") from None
 
@@ -123,11 +147,14 @@ def cli() -> None:
               help="Include data.remedies in --json and --batch output (finding them re-evaluates refused facts).")
 @click.option("--log", "log_path", type=click.Path(dir_okay=False),
               help="Append the decision to this JSON Lines log (input hash only, no input values).")
+@click.option("--log-key-file", type=click.Path(dir_okay=False),
+              help="A file holding the secret that keys the log's input hash (default: $GOVRULES_LOG_KEY, "
+                   "else a random key used once). Exit 3 when the log cannot be written.")
 @calendar_option
 def check(ruleset: str, facts: str | None, as_json: bool, trace: bool, log_path: str | None,
           calendars: Sequence[str], batch_path: str | None = None, workers: int | None = None,
-          explain: bool = False, remedies: bool = True) -> None:
-    """Evaluate FACTS (.json or .yaml) with RULESET; exit 0 allowed, 1 not allowed, 2 bad input.
+          explain: bool = False, remedies: bool = True, log_key_file: str | None = None) -> None:
+    """Evaluate FACTS (.json or .yaml) with RULESET; exit 0 allowed, 1 not allowed, 2 bad input, 3 not logged.
 
     With --batch instead of FACTS: exit 0 when every record had a verdict, 2 when any was skipped.
     """
@@ -141,14 +168,18 @@ def check(ruleset: str, facts: str | None, as_json: bool, trace: bool, log_path:
                         else "give either FACTS or --batch, not both")
         sys.exit(cli_batch(ruleset, batch_path, workers, calendars, remedies=remedies))
 
+    from ._log import DecisionLogError
+
+    log_failed = None
     try:
         given = read_facts(facts)
         verdict = _evaluate(ruleset, given, calendar=make_calendar(calendars), remedies=remedies)
         if log_path:
-            from ._log import DecisionLog
-            from ._rulesets import runner
-
-            DecisionLog(log_path).record(runner(ruleset).spec, given, verdict)
+            log_failed = _log_decision(ruleset, log_path, log_key_file, given, verdict)
+    except DecisionLogError as exc:  # the configured log (govrules.configure) of an embedding program
+        if exc.verdict is None:
+            raise _Fail(str(exc)) from None
+        verdict, log_failed = exc.verdict, exc
     except (InputError, CalendarError, RulesetError) as exc:
         raise _Fail(str(exc)) from None
     if as_json:
@@ -163,7 +194,29 @@ def check(ruleset: str, facts: str | None, as_json: bool, trace: bool, log_path:
 
             click.echo("")
             click.echo(render_remedies(verdict))
+    if log_failed is not None:
+        # The verdict is shown, but it was not recorded: a code of its own, not "bad input".
+        click.echo(f"govrules: {log_failed}", err=True)
+        sys.exit(EXIT_LOG_FAILED)
     sys.exit(EXIT_ALLOWED if verdict.allowed else EXIT_NOT_ALLOWED)
+
+
+def _log_decision(ruleset: str, log_path: str, key_file: str | None, given: Any, verdict: Verdict) -> Any:
+    """Append the decision; the DecisionLogError when it could not be written, else None."""
+    from ._log import DecisionLog, DecisionLogError
+    from ._rulesets import runner
+
+    key = None
+    if key_file:
+        try:
+            key = Path(key_file).read_bytes().rstrip(b"\r\n")
+        except OSError as exc:
+            raise InputError("--log-key-file", f"a readable file ({exc.strerror or exc})", key_file) from None
+    try:
+        DecisionLog(log_path, key=key).record(runner(ruleset).spec, given, verdict)
+    except DecisionLogError as exc:
+        return exc
+    return None
 
 
 @cli.command()

@@ -14,6 +14,7 @@ tests that pin each one). This module contains them so nothing else has to know:
 
 from __future__ import annotations
 
+import collections
 import datetime
 import itertools
 import json
@@ -47,6 +48,25 @@ _durable._unix_now = _unix_now
 
 class EngineError(GovrulesError, RuntimeError):
     """durable_rules failed or was misused internally: a govrules bug, not bad input."""
+
+
+class FiringLimitError(EngineError):
+    """More firings in one run than MAX_FIRINGS_BASE + MAX_FIRINGS_PER_FACT per input fact.
+
+    A backstop against rules that chain without end (the checks refuse the cycles they can
+    see); ``rule`` is the engine rule that fired most, ``count`` how often.
+    """
+
+    def __init__(self, engine: str, rule: str, count: int, limit: int) -> None:
+        self.engine, self.rule, self.count, self.limit = engine, rule, count, limit
+        super().__init__(f"engine {engine!r}: more than {limit:,} rule firings in one run (rule {rule!r} "
+                         f"fired {count:,} times): the rules chain without end")
+
+
+# The backstop's budget: real runs fire a few rules per fact (the meeting ruleset, with 10,000
+# agenda items, about 3 per item); a chain without end reaches any budget in well under a second.
+MAX_FIRINGS_BASE = 10_000
+MAX_FIRINGS_PER_FACT = 100
 
 
 @attrs.frozen
@@ -112,6 +132,8 @@ class _Run:
     firings: list[Firing] = attrs.field(factory=list)
     error: BaseException | None = None
     actions: int = 0  # actions that ran in this session (delete_state needs at least one)
+    limit: int = MAX_FIRINGS_BASE
+    engine: str = ""
 
 
 class _Slot:
@@ -225,7 +247,8 @@ class Engine:
 
     def _run_locked(self, prepared: list[dict], react: Callable | None) -> list[Firing]:
         ruleset = self._slot.ruleset
-        current = _Run(react=react, sid=f"s{next(self._sessions)}")
+        current = _Run(react=react, sid=f"s{next(self._sessions)}", engine=self._name,
+                       limit=MAX_FIRINGS_BASE + MAX_FIRINGS_PER_FACT * len(prepared))
         self._slot.run = current
         try:
             for index, fact in enumerate(prepared):
@@ -273,6 +296,10 @@ def _make_action(slot: _Slot, rule: str) -> Callable[[Any], None]:
         try:
             firing = Firing(rule=rule, matched=_matched(c._m))
             current.firings.append(firing)
+            if len(current.firings) > current.limit:
+                counts = collections.Counter(f.rule for f in current.firings)
+                top, count = counts.most_common(1)[0]
+                raise FiringLimitError(current.engine, top, count, current.limit)
             if current.react is None:
                 return
             produced = current.react(firing)

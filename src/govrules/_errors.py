@@ -24,8 +24,18 @@ class InputError(GovrulesError, ValueError):
         if value is _NO_VALUE:
             text = f"{path}: {expected}"
         else:
-            text = f"{path}: {expected}, got {value!r}"
+            text = f"{path}: {expected}, got {_shown(value)}"
         super().__init__(text)
+
+
+def _shown(value: Any) -> str:
+    """The bad value for a message: cut at 200 characters; never failing (Python will not
+    print an int over 4,300 digits, and a hostile record can be megabytes)."""
+    try:
+        text = repr(value)
+    except (ValueError, RecursionError):
+        return f"<a {type(value).__name__} too large to show>"
+    return text if len(text) <= 200 else text[:200] + "…"
 
 
 class RulesetError(GovrulesError, ValueError):
@@ -54,7 +64,8 @@ class RulesetError(GovrulesError, ValueError):
                 where += f":{col}"
         parts = [f"{where}: {message}"]
         if text:
-            parts.append(f"    {text}")
+            # A hostile file's line can be megabytes long; the start is enough to find it.
+            parts.append(f"    {text[:200]}…" if len(text) > 200 else f"    {text}")
         if hint:
             parts.append(f"    {hint}")
         parts.append("    see docs/ruleset-format.md")

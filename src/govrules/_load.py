@@ -69,9 +69,17 @@ class _Reader:
                 raise self.fail(f"unknown key '{k}' in {what}", node, k, hint=did_you_mean(str(k), allowed))
 
 
+def read_types_text(path: str | Path) -> str:
+    """types.yaml's text; not UTF-8, a directory or unreadable is a RulesetError naming it."""
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RulesetError(f"cannot read the types file: {exc}", file=str(path)) from None
+
+
 def load_types(path: str | Path) -> dict[str, TypeSpec]:
     """Named types shared by all rulesets (role, person, division, …)."""
-    text = Path(path).read_text(encoding="utf-8")
+    text = read_types_text(path)
     r = _Reader(str(path), text)
     root = r.mapping(load_yaml(path, text), "the types file")
     r.known_keys(root, ("types",), "the types file")
@@ -311,6 +319,8 @@ def _rule(r: _Reader, node: Any, parent: Any, index: int) -> RuleSpec:
         for field, spec in cnode.items():
             if field == "any_of":
                 alts = r.seq(spec, "'any_of'", cnode, field)
+                if not alts:
+                    raise r.fail("'any_of' needs at least one alternative", cnode, field)
                 for j, alt in enumerate(alts):
                     alt = r.mapping(alt, "an 'any_of' alternative", alts, j)
                     any_of.append(tuple(_condition(r, alt, f, s, earlier) for f, s in alt.items()))

@@ -9,10 +9,13 @@ masking does — so the log never holds more of the input than the caller allowe
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
+import hmac
 import json
 import os
 import re
+import secrets
 import threading
 import uuid
 from pathlib import Path
@@ -20,8 +23,13 @@ from typing import Any, Iterable
 
 import attrs
 
-from ._errors import InputError
+from ._errors import GovrulesError, InputError
 from ._model import RulesetSpec, Verdict
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX: appends stay single writes, unlocked
+    fcntl = None  # type: ignore[assignment]
 from ._validate import validate
 
 _STEP = re.compile(r"^([^\[\]]*)((?:\[(?:\d+|\*)\])*)$")
@@ -31,9 +39,50 @@ def _canonical(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
 
 
-def input_hash(spec: RulesetSpec, facts: Any) -> str:
-    """sha256 of the validated input in canonical JSON (enum codes, ISO dates, defaults filled)."""
-    return "sha256:" + hashlib.sha256(_canonical(validate(spec, facts)).encode("utf-8")).hexdigest()
+class DecisionLogError(GovrulesError, OSError):
+    """The decision log could not be written; the verdict was computed and is ``verdict``.
+
+    Fail closed (docs/auditing.md): a deployer who turned the log on gets no unrecorded
+    decision silently, and the caller still has the verdict to show or to retry logging.
+    """
+
+    def __init__(self, path: str, reason: str, verdict: Verdict | None = None, code: int | None = None) -> None:
+        self.path = path
+        self.verdict = verdict
+        super().__init__(code or errno.EIO, f"decision log {path}: {reason}; the verdict was not recorded")
+
+
+# HMAC keys: the deployer's (log_key= / GOVRULES_LOG_KEY / --log-key-file), else one random
+# key per process that is never written anywhere. A plain sha256 of the input was inverted
+# by guessing (a conference record has 16 possible inputs; a masked name fell to 2.6 M guesses).
+MIN_KEY_BYTES = 16
+KEY_ENV = "GOVRULES_LOG_KEY"
+_PROCESS_KEY = secrets.token_bytes(32)
+
+
+def _as_key(value: Any, setting: str) -> bytes:
+    key = value.encode("utf-8") if isinstance(value, str) else value
+    if not isinstance(key, bytes) or len(key) < MIN_KEY_BYTES:
+        # Never echo the value: it is a secret even when it is too short to be a good one.
+        raise InputError(setting, f"a secret of at least {MIN_KEY_BYTES} bytes (str or bytes)")
+    return key
+
+
+def default_key() -> bytes:
+    """The key when none is configured: $GOVRULES_LOG_KEY, else this process's random key."""
+    env = os.environ.get(KEY_ENV)
+    return _as_key(env, KEY_ENV) if env else _PROCESS_KEY
+
+
+def key_id(key: bytes) -> str:
+    """Which key made a hash (16 hex digits), without revealing it."""
+    return hmac.new(key, b"govrules decision log key id", hashlib.sha256).hexdigest()[:16]
+
+
+def input_hash(spec: RulesetSpec, facts: Any, key: bytes | None = None) -> str:
+    """HMAC-SHA256 of the validated input in canonical JSON (enum codes, ISO dates, defaults filled)."""
+    text = _canonical(validate(spec, facts)).encode("utf-8")
+    return "hmac-sha256:" + hmac.new(key or default_key(), text, hashlib.sha256).hexdigest()
 
 
 def _parse_mask(path: str) -> list[tuple[str, str]]:
@@ -124,8 +173,11 @@ class DecisionLog:
 
     path: str = attrs.field(converter=os.fspath)
     mask: tuple[str, ...] | None = attrs.field(default=None, converter=lambda m: None if m is None else tuple(m))
+    # None: default_key() at construction. Kept out of repr and comparisons.
+    key: bytes | None = attrs.field(default=None, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "key", default_key() if self.key is None else _as_key(self.key, "log_key"))
         for p in self.mask or ():
             if not isinstance(p, str):
                 raise InputError("mask", "a list of field paths (strings)", p)
@@ -138,7 +190,8 @@ class DecisionLog:
             "time": dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
             "ruleset": spec.name,
             "ruleset_version": spec.version,
-            "input_hash": input_hash(spec, facts),
+            "input_hash": input_hash(spec, facts, self.key),
+            "input_hash_key": key_id(self.key or default_key()),
             "outcome": verdict.outcome,
             "allowed": verdict.allowed,
             "clauses": list(verdict.clauses),
@@ -156,30 +209,45 @@ class DecisionLog:
         try:
             append_line(self.path, _canonical(record))
         except OSError as exc:
-            # Only the three govrules errors escape; an unwritable log is the caller's setting.
-            raise InputError("decision_log", f"a writable file ({exc.strerror or exc})", self.path) from None
+            # Not bad input (the caller's facts were fine): its own error, carrying the verdict.
+            raise DecisionLogError(self.path, exc.strerror or str(exc), verdict, exc.errno) from None
         return record
 
 
 def append_line(path: str | os.PathLike[str], line: str) -> None:
-    """Append one line with a single write on an O_APPEND descriptor.
+    """Append one whole line, or nothing: never a fragment.
 
-    Concurrent appenders never interleave inside a line, and a crash leaves at worst one
-    partial last line; if the file does not end in a newline (an earlier torn write), the new
-    record starts on a fresh line so it is never glued to the fragment. (That tail check can
-    race another writer's append and add an empty line; readers skip empty lines.)
+    One write on an O_APPEND descriptor under an exclusive flock (govrules writers take
+    turns; the lock also makes the tail check race-free). If the file does not end in a
+    newline (a fragment from a crash), the record starts on a fresh line. A failed or short
+    write (a full disk) is cut back to the size before it and raised as OSError.
     """
     data = (line.replace("\n", " ") + "\n").encode("utf-8")
     fd = os.open(os.fspath(path), os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
     try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
         size = os.fstat(fd).st_size
         if size and os.pread(fd, 1, size - 1) != b"\n":
             data = b"\n" + data
-        written = os.write(fd, data)
-        if written != len(data):  # pragma: no cover - a full disk; the reader skips the fragment
-            raise OSError(f"short write to the decision log {path}: {written} of {len(data)} bytes")
+        try:
+            written = os.write(fd, data)
+        except OSError:
+            _cut_back(fd, size)
+            raise
+        if written != len(data):
+            _cut_back(fd, size)
+            raise OSError(errno.ENOSPC, f"short write ({written} of {len(data)} bytes), removed")
     finally:
-        os.close(fd)
+        os.close(fd)  # also releases the lock
+
+
+def _cut_back(fd: int, size: int) -> None:
+    try:
+        if os.fstat(fd).st_size > size:
+            os.ftruncate(fd, size)
+    except OSError:  # pragma: no cover - a device that cannot be truncated (/dev/full) has no fragment
+        pass
 
 
 def read_log(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
@@ -208,19 +276,23 @@ def read_log(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
 
 _lock = threading.Lock()
 _active: DecisionLog | None = None
+_key: bytes | None = None  # configure(log_key=...); None: default_key()
 
 
 _UNSET: Any = object()
 
 
-def configure(*, decision_log: Any = _UNSET, mask: Any = _UNSET, remedies: Any = _UNSET) -> None:
+def configure(*, decision_log: Any = _UNSET, mask: Any = _UNSET, remedies: Any = _UNSET,
+              log_key: Any = _UNSET) -> None:
     """Process-wide options; a keyword not given leaves its setting as it was.
 
     ``decision_log=path`` turns the decision log on, ``decision_log=None`` off. ``mask=None``
     (the default) logs no input values, only the input's hash; ``mask=[paths]`` logs the
     validated input minus those paths (``"signer.name"``, ``"meeting.leaders[*].name"``).
     ``remedies=False`` stops the facade searching for remedies on verdicts that are not
-    allowed (on by default; see docs/auditing.md for its cost).
+    allowed (on by default; see docs/auditing.md for its cost). ``log_key`` (str or bytes, at
+    least 16 bytes) keys the input hash; None uses $GOVRULES_LOG_KEY or a random per-process
+    key (docs/auditing.md says what each protects).
     """
     global _active
     if remedies is not _UNSET:
@@ -229,7 +301,10 @@ def configure(*, decision_log: Any = _UNSET, mask: Any = _UNSET, remedies: Any =
         from ._remedies import enable
 
         enable(remedies)
-    if decision_log is _UNSET and mask is _UNSET:
+    global _key
+    if log_key is not _UNSET:
+        _key = None if log_key is None else _as_key(log_key, "log_key")
+    if decision_log is _UNSET and mask is _UNSET and log_key is _UNSET:
         return
     with _lock:
         current = _active
@@ -241,7 +316,7 @@ def configure(*, decision_log: Any = _UNSET, mask: Any = _UNSET, remedies: Any =
         raise InputError("decision_log", "a file path or None", decision_log)
     if mask is not None and (isinstance(mask, (str, bytes)) or not isinstance(mask, Iterable)):
         raise InputError("mask", "a list of field paths or None", mask)
-    made = None if decision_log is None else DecisionLog(decision_log, mask)
+    made = None if decision_log is None else DecisionLog(decision_log, mask, _key)
     if made is not None and not Path(made.path).resolve().parent.is_dir():
         raise InputError("decision_log", "a file in an existing directory", made.path)
     if made is not None and Path(made.path).is_dir():

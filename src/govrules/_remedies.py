@@ -18,7 +18,9 @@ import copy
 import datetime as dt
 import itertools
 import json
+import math
 import re
+import time
 from typing import Any, Iterable, Mapping
 
 import attrs
@@ -30,7 +32,15 @@ from ._model import FieldSpec, TypeSpec, Verdict, VerdictData
 from ._validate import validate
 
 MAX_REMEDIES = 8
-BUDGET = 1000  # re-evaluations per verdict, all stages together (facts not given add candidates: each may be supplied)
+# The search's budget (docs/auditing.md): at most BUDGET re-evaluations, and at most WORK_BUDGET
+# values re-evaluated in all (evaluations × values in the facts), so a meeting of 3,000 leaders
+# gets a few dozen evaluations instead of 300 (55 s). Both are counts, so the remedies stay the
+# same on every machine. TIME_LIMIT is a last resort for an overloaded machine: hitting it gives
+# fewer remedies, never minutes. BUDGET was 300 before facts not given added candidates (each may
+# be supplied): the decision case with nothing done needs ~700.
+BUDGET = 1000
+WORK_BUDGET = 200_000
+TIME_LIMIT = 10.0  # seconds
 FILL = "（待填写）"  # the value proposed for a missing free-text field or name
 EXAMPLE_DATE = "2026-01-05"  # proposed for a missing date when the facts offer no date at all
 MAX_GREEDY_STEPS = 20
@@ -87,6 +97,9 @@ class _Pools:
         self.names: list[str] = []
         self.keys: list[str] = []  # the division's portfolios
         self.dates = dates
+        # Membership beside each list (by id of the list): list scans made 3,000 leaders quadratic.
+        self._members: dict[int, set[Any]] = {id(self.strings): set(), id(self.names): set(), id(self.keys): set()}
+        self._person_names: set[Any] = set()
         division: dict[str, str] = {}
         for f in facts:
             if f.type.kind == "mapping":
@@ -97,19 +110,33 @@ class _Pools:
             self._add(self.strings, portfolio)
             self._add(self.strings, name)
             self._add(self.names, name)
-            if all(p.get("name") != name for p in self.persons):
-                self.persons.append({"name": name, "role": "vice_mayor",
-                                     "portfolios": [k for k, v in division.items() if v == name]})
+        portfolios: dict[str, list[str]] = {}
+        for portfolio, name in division.items():
+            portfolios.setdefault(name, []).append(portfolio)
+        for name, held in portfolios.items():
+            if name not in self._person_names:
+                self._person_names.add(name)
+                self.persons.append({"name": name, "role": "vice_mayor", "portfolios": held})
+        self.name_set = frozenset(self.names)
+        self.key_set = frozenset(self.keys)
+        self.string_set = frozenset(self.strings)
 
-    @staticmethod
-    def _add(into: list[Any], value: Any) -> None:
-        if value not in into:
-            into.append(value)
+    def _add(self, into: list[Any], value: Any) -> None:
+        seen = self._members[id(into)]
+        try:
+            if value in seen:
+                return
+            seen.add(value)
+        except TypeError:  # unhashable: the list scan
+            if value in into:
+                return
+        into.append(value)
 
     def _walk(self, value: Any) -> None:
         if isinstance(value, Mapping):
             if isinstance(value.get("name"), str) and isinstance(value.get("role"), str):
-                if all(p.get("name") != value["name"] for p in self.persons):
+                if value["name"] not in self._person_names:
+                    self._person_names.add(value["name"])
                     self.persons.append(dict(value))
                 self._add(self.names, value["name"])
             for v in value.values():
@@ -122,12 +149,37 @@ class _Pools:
                     self._walk(v)
 
 
-def candidates(spec_facts: Iterable[FieldSpec], typed: Mapping[str, Any], pools: _Pools) -> list[Change]:
-    """Every single-field change the facts offer, in declaration order."""
-    out: list[Change] = []
-    for f in spec_facts:
-        _field(f, typed.get(f.name), f.name, f.label or f.name, pools, out)
-    return out
+class _Enough(Exception):
+    pass
+
+
+class _Bounded(list):  # type: ignore[type-arg]
+    """A list that stops the candidate walk once it holds ``limit`` changes."""
+
+    def __init__(self, limit: int | None) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def append(self, item: Any) -> None:
+        super().append(item)
+        if self.limit is not None and len(self) >= self.limit:
+            raise _Enough
+
+
+def candidates(spec_facts: Iterable[FieldSpec], typed: Mapping[str, Any], pools: _Pools,
+               limit: int | None = None) -> list[Change]:
+    """Every single-field change the facts offer, in declaration order (the first ``limit`` of them).
+
+    The search evaluates each single in order until its budget is spent, so candidates past
+    the budget are never looked at: not making them keeps 3,000 leaders from costing seconds.
+    """
+    out = _Bounded(limit)
+    try:
+        for f in spec_facts:
+            _field(f, typed.get(f.name), f.name, f.label or f.name, pools, out)
+    except _Enough:
+        pass
+    return list(out)
 
 
 def _field(f: FieldSpec, value: Any, path: str, label: str, pools: _Pools, out: list[Change]) -> None:
@@ -235,14 +287,15 @@ def _list(f: FieldSpec, items: list[Any], path: str, label: str, pools: _Pools, 
                                   (code,), (zh,)))
     elif it.kind == "str":
         # A list of names gains names, a list of portfolios gains portfolios; an empty one either.
-        if any(x in pools.names for x in items):
+        if any(x in pools.name_set for x in items):
             family = pools.names
-        elif any(x in pools.keys for x in items):
+        elif any(x in pools.key_set for x in items):
             family = pools.keys
         else:
-            family = pools.strings + [n for n in pools.names if n not in pools.strings]
+            family = pools.strings + [n for n in pools.names if n not in pools.string_set]
+        have = set(items)
         for s in family:
-            if s not in items:
+            if s not in have:
                 out.append(Change(path, list(items), [*items, s], f"在{where}中加入「{s}」", "add", where, (s,), (s,)))
     elif it.kind == "object":
         if _is_person(it):
@@ -250,7 +303,9 @@ def _list(f: FieldSpec, items: list[Any], path: str, label: str, pools: _Pools, 
             for p in pools.persons:
                 if p.get("name") not in have:
                     new = _project(p, it)
-                    out.append(Change(path, copy.deepcopy(items), [*copy.deepcopy(items), new],
+                    # Shallow copies: apply() deep-copies what it sets, and the typed facts
+                    # are the search's own (a deep copy per candidate was quadratic).
+                    out.append(Change(path, list(items), [*items, new],
                                       f"在{where}中加入 {new['name']}", "add", where, (new,),
                                       (new["name"],)))
         for i, item in enumerate(items):
@@ -369,10 +424,15 @@ def search(runner: Any, facts: Any, verdict: Verdict, calendar: WorkingCalendar 
     """
     supply = _supply(verdict)
     typed = validate(runner.spec, facts)
+    started = time.monotonic()
+    budget = max(1, min(budget, WORK_BUDGET // _size(typed)))
     pools = _Pools(runner.spec.facts, typed, _deadlines(runner, typed, calendar))
-    cands = candidates(runner.spec.facts, typed, pools)
+    cands = candidates(runner.spec.facts, typed, pools, limit=budget)
     base = _signature(verdict)
     spent = 0
+
+    def exhausted() -> bool:
+        return spent >= budget or time.monotonic() - started > TIME_LIMIT
     found: dict[tuple[int, ...], tuple[list[Change], str]] = {}
     moved: list[int] = []
 
@@ -388,7 +448,7 @@ def search(runner: Any, facts: Any, verdict: Verdict, calendar: WorkingCalendar 
             return None, merged
 
     for i in range(len(cands)):
-        if spent >= budget:
+        if exhausted():
             break
         v, merged = run((i,))
         if v is None:
@@ -403,10 +463,11 @@ def search(runner: Any, facts: Any, verdict: Verdict, calendar: WorkingCalendar 
         # their number fits the budget.
         if found and size > 2:
             break
-        combos = list(itertools.combinations(moved, size))
-        if spent + len(combos) > budget:
+        if math.comb(len(moved), size) > budget - spent:  # counted before any is built
             break
-        for combo in combos:
+        for combo in itertools.combinations(moved, size):
+            if exhausted():
+                break
             if any(set(f) <= set(combo) for f in found):
                 continue
             v, merged = run(combo)
@@ -418,10 +479,10 @@ def search(runner: Any, facts: Any, verdict: Verdict, calendar: WorkingCalendar 
         # start: supplying the facts it then needs, one by one, may allow it. Tried first, as it is
         # targeted and cheap; the open walk below may spend the budget.
         for i in sorted(moved, key=lambda i: _KIND_RANK.get(cands[i].kind, 3)):
-            v, _ = run((i,)) if spent < budget else (None, None)
+            v, _ = run((i,)) if not exhausted() else (None, None)
             if v is None or v.outcome != "undetermined":
                 continue
-            greedy = _greedy(run, fills, v, lambda: spent < budget, start=(i,))
+            greedy = _greedy(run, fills, v, lambda: not exhausted(), start=(i,))
             if greedy is not None:
                 found[greedy[0]] = greedy[1]
                 break
@@ -430,7 +491,7 @@ def search(runner: Any, facts: Any, verdict: Verdict, calendar: WorkingCalendar 
         # Supplying a fact not given may matter only once another change is made (the facts a
         # department's homework needs, once the matter is the department's): those join the walk.
         for pool in ([i for i in moved if cands[i].kind in _AFFIRMATIVE] + fills, moved + fills):
-            greedy = _greedy(run, pool, verdict, lambda: spent < budget)
+            greedy = _greedy(run, pool, verdict, lambda: not exhausted())
             if greedy is not None:
                 found[greedy[0]] = greedy[1]
                 break
@@ -461,6 +522,15 @@ def _supply(verdict: Verdict) -> list[dict[str, Any]]:
     labels = list(dict.fromkeys(n.label for n in deciding))
     return [{"changes": [{"path": p, "from": None, "to": None, "description": f"补充{p}"} for p in paths],
              "description": "补充未提供的事实：" + "、".join(labels) + "（补充后重新判定）", "outcome": None}]
+
+
+def _size(value: Any) -> int:
+    """How many values the facts hold (what one re-evaluation costs, roughly)."""
+    if isinstance(value, Mapping):
+        return 1 + sum(_size(v) for v in value.values())
+    if isinstance(value, list):
+        return 1 + sum(_size(v) for v in value)
+    return 1
 
 
 def _greedy(run: Any, moved: list[int], verdict: Verdict, affordable: Any, start: tuple[int, ...] = ()) -> Any:

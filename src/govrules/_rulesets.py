@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ._check import check
 from ._errors import InputError, RulesetError
-from ._load import TYPES_FILE, load_ruleset, load_types
+from ._load import TYPES_FILE, load_ruleset, load_types, read_types_text
 from ._model import RulesetSpec, TypeSpec
 from ._run import Runner
 from ._suggest import did_you_mean
@@ -36,7 +36,7 @@ def _types(directory: str) -> tuple[dict[str, TypeSpec], str]:
     path = Path(directory) / TYPES_FILE
     if not path.exists():
         return {}, ""
-    return load_types(path), path.read_text(encoding="utf-8")
+    return load_types(path), read_types_text(path)
 
 
 def load_file(path: str | Path) -> RulesetSpec:

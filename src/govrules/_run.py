@@ -21,7 +21,7 @@ from ._calendar import WorkingCalendar, default_calendar
 from ._check import _each_fields
 from ._compile import compile_ruleset, engine_rule_name
 from ._derive import FUNCTIONS, Context, Unknown
-from ._engine import Engine, EngineError, Firing, NotPlain, plain_copy
+from ._engine import Engine, EngineError, Firing, FiringLimitError, NotPlain, plain_copy
 from ._errors import GovrulesError
 from ._model import (SEVERITIES, Condition, FieldSpec, Finding, Need, Pattern, Ref, RuleSpec, RulesetSpec, TypeSpec,
                      Verdict, _frozen_copy, owned_trace_step, owned_verdict_data)
@@ -145,10 +145,19 @@ class Runner:
             fulls.append(full)
             return new
 
-        firings = self.engine().run(engine_facts, react)
+        firings = self._run(self.engine(), engine_facts, react)
         extra = self._unknown_facts(typed, engine_facts)
         possible = self._possible(typed, engine_facts + extra, unknowns) if extra is not None else []
         return self._verdict(typed, firings, asserted, ctx, order, fulls, possible)
+
+    def _run(self, engine: Engine, facts: list[dict[str, Any]], react: Any) -> list[Firing]:
+        try:
+            return engine.run(facts, react)
+        except FiringLimitError as exc:  # the backstop (docs/engine.md "Limits"): name the file and rule
+            rule = self._rules[exc.rule][1] if exc.rule in self._rules else None
+            raise EngineError(f"{self.spec.file}: rule {rule.id if rule else exc.rule} fired {exc.count:,} times; "
+                              f"more than {exc.limit:,} firings in one evaluation of ruleset "
+                              f"'{self.spec.name}' (its rules chain without end)") from exc
 
     # ---- before the engine ----------------------------------------------------------------
 
@@ -256,7 +265,7 @@ class Runner:
                     maybe[key] = paths
             return new
 
-        self.relaxed_engine().run(engine_facts, react)
+        self._run(self.relaxed_engine(), engine_facts, react)
         return possible
 
     def _read_unknowns(self, rule: RuleSpec, matched: Mapping[str, Any], typed: Mapping[str, Any],
@@ -314,6 +323,7 @@ class Runner:
         findings: list[tuple[tuple[int, int, int], Finding]] = []
         seen: set[str] = set()
         collected: dict[str, list[Any]] = {d.key: [] for d in spec.data if d.collect}
+        members: dict[str, set[Any]] = {key: set() for key in collected}  # linear, not a list scan per add
         trace = []
         for n, firing in enumerate(firings):
             index, rule = self._rules[firing.rule]
@@ -332,7 +342,9 @@ class Runner:
                 v = _resolve(value, full)
                 # A list value (e.g. the names still missing) contributes its members.
                 for member in (v if isinstance(v, list) else [v]):
-                    if member not in collected[key]:
+                    frozen = _hashable(member)
+                    if frozen not in members[key]:
+                        members[key].add(frozen)
                         collected[key].append(member)
             if rule.finding:
                 finding = _finding(rule, full)
@@ -439,6 +451,22 @@ class Runner:
                     prefix = f"{f.label or f.name}第{int(index) + 1}项的"
             fields = t.fields
         return label
+
+def _hashable(value: Any) -> Any:
+    """``value`` as a set member that is equal exactly when the values are ``==`` (dicts, lists too)."""
+    kind = type(value)
+    if kind in _ATOMS:  # the usual case, without the slow Mapping ABC check
+        return value
+    if kind is dict or isinstance(value, Mapping):
+        return frozenset((k, _hashable(v)) for k, v in value.items())
+    if kind is list or kind is tuple:
+        return tuple(_hashable(v) for v in value)
+    try:
+        hash(value)
+    except TypeError:  # not a shape rule data takes; kept apart rather than failing the verdict
+        return ("govrules-unhashable", id(value))
+    return value
+
 
 def _finding(rule: RuleSpec, matched: Mapping[str, Any]) -> Finding:
     return Finding(

@@ -17,7 +17,7 @@ from dateutil.rrule import DAILY, rrule
 
 from . import _catalogue
 from ._calendar import DateLike, WorkingCalendar, as_date, default_calendar
-from ._errors import CalendarError, InputError
+from ._errors import CalendarError, GovrulesError, InputError
 from ._model import TimeNodeSpec
 
 __all__ = ["Deadline", "ScheduledMeeting", "Timeline", "meeting_schedule", "meeting_timeline"]
@@ -169,18 +169,28 @@ def meeting_schedule(start: DateLike, *, until: DateLike | None = None, count: i
             raise InputError("count", f"a number of meetings from 1 to {_MAX_MEETINGS}", count)
         planned = rrule(DAILY, interval=interval, dtstart=_midnight(first), count=count)
     else:
-        last = as_date(until, "until") if until is not None else first + relativedelta(months=3, days=-1)
+        try:
+            last = as_date(until, "until") if until is not None else first + relativedelta(months=3, days=-1)
+        except GovrulesError:
+            raise
+        except (ValueError, OverflowError):  # a quarter past 9999-12-31: no calendar covers it anyway
+            raise InputError("start", "a date whose quarter ends by 9999-12-31", first.isoformat()) from None
         if last < first:
             raise InputError("until", f"a date on or after start ({first.isoformat()})", last.isoformat())
         if (last - first).days // interval >= _MAX_MEETINGS:
             raise InputError("until", f"a plan of at most {_MAX_MEETINGS} meetings", last.isoformat())
         planned = rrule(DAILY, interval=interval, dtstart=_midnight(first), until=_midnight(last))
     out = []
-    for p in planned:
-        try:
-            out.append(_move_to_working_day(p.date(), cal))
-        except CalendarError as exc:
-            raise CalendarError(exc.year, detail=f"needed for the meeting planned on {p.date().isoformat()}") from None
+    try:
+        for p in planned:
+            try:
+                out.append(_move_to_working_day(p.date(), cal))
+            except CalendarError as exc:
+                raise CalendarError(exc.year, detail=f"needed for the meeting planned on {p.date().isoformat()}") from None
+    except GovrulesError:
+        raise
+    except (ValueError, OverflowError):  # the plan ran past 9999-12-31 (datetime's last day)
+        raise InputError("start", "a plan ending by 9999-12-31", first.isoformat()) from None
     return tuple(out)
 
 

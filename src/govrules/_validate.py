@@ -19,11 +19,13 @@ from typing import Any, Callable, Mapping
 import attrs
 
 from ._errors import InputError
+from ._limits import check_limits
 from ._model import FieldSpec, RulesetSpec, TypeSpec
 from ._suggest import did_you_mean
 
 
 def validate(spec: RulesetSpec, facts: Any) -> dict[str, Any]:
+    check_limits(facts)  # docs/engine.md "Limits": before anything else walks the facts
     facts = _plain(facts)
     if type(facts) is dict:
         try:

@@ -18,14 +18,27 @@ from ._errors import RulesetError
 _PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 
 
-def load_yaml(path: str | Path, text: str | None = None) -> Any:
-    """Parse a YAML file (or ``text`` attributed to ``path``); syntax errors become RulesetError."""
+# Rule, cases and types files are tens of KB; a 30 MB one took 108 s to lint. Facts files
+# (govrules check FACTS.yaml) pass their own, larger bound.
+MAX_FILE_CHARS = 2 * 1024 * 1024
+
+
+def load_yaml(path: str | Path, text: str | None = None, max_chars: int = MAX_FILE_CHARS) -> Any:
+    """Parse a YAML file (or ``text`` attributed to ``path``); syntax errors become RulesetError.
+
+    A file over ``max_chars`` characters, or whose aliases expand past MAX_EXPANDED_VALUES
+    values or MAX_EXPANDED_CHARS characters, is refused before anything walks it.
+    """
     name = str(path)
     if text is None:
         try:
+            if Path(path).stat().st_size > 4 * max_chars:  # UTF-8 is at most 4 bytes a character
+                _too_big(name, Path(path).stat().st_size, max_chars, "bytes")
             text = Path(path).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise RulesetError(f"cannot read the file: {exc}", file=name) from None
+    if len(text) > max_chars:
+        _too_big(name, len(text), max_chars, "characters")
     try:
         data = YAML(typ="rt", pure=True).load(text)
     except MarkedYAMLError as exc:
@@ -55,33 +68,55 @@ def load_yaml(path: str | Path, text: str | None = None) -> Any:
     return data
 
 
+def _too_big(name: str, size: int, limit: int, unit: str) -> None:
+    raise RulesetError(f"the file is {size:,} {unit}; at most {limit:,} characters are read", file=name)
+
+
 # Anchors and aliases are fine (cases files share facts with them), but nested aliases
 # expand exponentially ("billion laughs": 9 levels of 9 aliases is 387 million values):
 # everything after loading walks the expanded tree. Real files expand to a few thousand.
+# Counting values alone let one long string aliased 200,000 times through (a 1.2 MB file
+# that expanded past 30 GB), so characters are counted too.
 MAX_EXPANDED_VALUES = 200_000
+MAX_EXPANDED_CHARS = 32 * 1024 * 1024
 
 
 def _refuse_alias_bombs(root: Any, name: str, text: str) -> None:
-    sizes: dict[int, int] = {}
+    sizes: dict[int, tuple[int, int]] = {}
 
-    def size(node: Any) -> int:
+    def size(node: Any) -> tuple[int, int]:
+        """(values, characters) of ``node`` fully expanded; each shared node measured once."""
         if not isinstance(node, (dict, list)):
-            return 1
+            return (1, len(node) if isinstance(node, str) else 8)
         known = sizes.get(id(node))
         if known is None:
-            children = node.values() if isinstance(node, dict) else node
-            known = sizes[id(node)] = 1 + sum(size(child) for child in children)
+            values, chars = 1, 8
+            if isinstance(node, dict):
+                for key, child in node.items():
+                    k, c = size(key), size(child)
+                    values, chars = values + c[0], chars + k[1] + c[1]
+            else:
+                for child in node:
+                    c = size(child)
+                    values, chars = values + c[0], chars + c[1]
+            known = sizes[id(node)] = (values, chars)
         return known
 
-    if size(root) <= MAX_EXPANDED_VALUES:
+    try:
+        values, chars = size(root)
+    except RecursionError:
+        raise RulesetError("the YAML is nested too deep", file=name) from None
+    if values <= MAX_EXPANDED_VALUES and chars <= MAX_EXPANDED_CHARS:
         return
+    what = (f"more than {MAX_EXPANDED_VALUES:,} values" if values > MAX_EXPANDED_VALUES
+            else f"more than {MAX_EXPANDED_CHARS:,} characters")
     line, col = None, None
     if isinstance(root, CommentedMap) and root:
         line, col = position(root, max(root, key=lambda k: size(root[k])))
     elif isinstance(root, CommentedSeq) and root:
         line, col = position(root, max(range(len(root)), key=lambda i: size(root[i])))
     raise RulesetError(
-        f"the YAML expands to more than {MAX_EXPANDED_VALUES:,} values (aliases nested in aliases)",
+        f"the YAML expands to {what} (aliases repeating large or nested values)",
         file=name, line=line, col=col, text=_line_of(text, line),
     )
 
@@ -110,12 +145,29 @@ def _refuse_tags(node: Any, name: str, text: str, where: tuple[int, int] | None 
             "YAML tags are not allowed in rule files", file=name, line=line, col=col,
             text=_line_of(text, line),
         )
+    if isinstance(node, str):
+        _refuse_surrogates(node, name, text, where)
     if isinstance(node, CommentedMap):
         for key in node:
+            if isinstance(key, str):
+                _refuse_surrogates(key, name, text, position(node, key))
             _refuse_tags(node[key], name, text, position(node, key), seen)
     elif isinstance(node, CommentedSeq):
         for i, item in enumerate(node):
             _refuse_tags(item, name, text, position(node, i), seen)
+
+
+def _refuse_surrogates(value: str, name: str, text: str, where: tuple[int, int] | None) -> None:
+    # A double-quoted "\ud800" makes a lone surrogate: the engine refuses the whole ruleset
+    # at first use, and printing it raises UnicodeEncodeError.
+    if value.isascii():
+        return
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        line, col = where or (None, None)
+        raise RulesetError(f"a lone surrogate (U+{ord(value[exc.start]):04X}) is not text", file=name,
+                           line=line, col=col, text=_line_of(text, line)) from None
 
 
 def position(node: Any, key: Any = None) -> tuple[int, int] | tuple[None, None]:

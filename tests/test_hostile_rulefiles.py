@@ -63,8 +63,9 @@ def test_an_in_list_at_the_limit_loads_and_evaluates(hostile) -> None:
     values = ", ".join(f"t{i}" for i in range(_check_hazards.MAX_IN_VALUES))
     path = hostile(MAYOR_MISSING, f"conference: {{mayor_approved: false, title: {{in: [{values}]}}}}")
     run = Runner(load_file(path))
-    hit = run.evaluate({"conference": {"town_wide": True, "mayor_approved": False, "title": "t99"}})
-    miss = run.evaluate({"conference": {"town_wide": True, "mayor_approved": False, "title": "t100"}})
+    hit = run.evaluate({"conference": {"town_wide": True, "overall_work": False, "mayor_approved": False, "title": "t99"}})
+    miss = run.evaluate({"conference": {"town_wide": True, "overall_work": False, "mayor_approved": False,
+                                        "title": "t100"}})
     assert hit.outcome == "denied" and miss.outcome == "allowed"
 
 
@@ -158,8 +159,8 @@ def test_a_field_named_id_is_allowed_and_matched_correctly(hostile) -> None:
     path.write_text(path.read_text(encoding="utf-8").replace(MAYOR_MISSING, "conference: {mayor_approved: false, id: A1}"),
                     encoding="utf-8")
     run = Runner(load_file(path))
-    hit = run.evaluate({"conference": {"town_wide": True, "mayor_approved": False, "id": "A1"}})
-    miss = run.evaluate({"conference": {"town_wide": True, "mayor_approved": False, "id": "B2"}})
+    hit = run.evaluate({"conference": {"town_wide": True, "overall_work": False, "mayor_approved": False, "id": "A1"}})
+    miss = run.evaluate({"conference": {"town_wide": True, "overall_work": False, "mayor_approved": False, "id": "B2"}})
     assert (hit.outcome, miss.outcome) == ("denied", "allowed")
     assert hit.trace[0].matched["conference"]["id"] == "A1"
 

@@ -161,7 +161,7 @@ def test_decision_log_records_each_verdict(tmp_path):
         c.post("/v1/check/signing", json={"document": {}})  # refused: not a decision, not logged
     records = read_log(log)
     assert len(records) == 3 and {r["outcome"] for r in records} == {"denied"}
-    assert all(r["input_hash"].startswith("sha256:") for r in records)
+    assert all(r["input_hash"].startswith("hmac-sha256:") for r in records)  # keyed (docs/auditing.md)
 
 
 def test_log_in_a_missing_directory_is_refused_at_start(tmp_path):

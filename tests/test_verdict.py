@@ -9,7 +9,7 @@ import pytest
 
 import govrules
 
-DENIED = {"town_wide": True, "overall_work": True, "mayor_approved": True}
+DENIED = {"town_wide": True, "overall_work": True, "mayor_approved": True, "party_secretary_approved": False}
 
 
 def dumps(v: govrules.Verdict) -> str:
@@ -19,7 +19,8 @@ def dumps(v: govrules.Verdict) -> str:
 def test_to_dict_has_the_contract_keys():
     """to_dict gives exactly the contract's keys with the contract's types."""
     d = govrules.check_conference(conference=DENIED).to_dict()
-    assert set(d) == {"ruleset", "outcome", "allowed", "findings", "clauses", "data", "trace"}
+    assert set(d) == {"ruleset", "outcome", "allowed", "findings", "clauses", "data", "trace", "needs"}
+    assert d["needs"] == []
     assert d["ruleset"] == "conference" and d["outcome"] == "denied" and d["allowed"] is False
     f = d["findings"][0]
     assert set(f) == {"rule", "clause", "label", "quote", "severity", "message", "data"}
@@ -53,7 +54,7 @@ def test_changing_to_dict_output_does_not_change_the_verdict():
 
 def test_allowing_verdict_cites_its_clause():
     """An allowed verdict still carries an info finding quoting 四（一）."""
-    v = govrules.check_conference(conference={"town_wide": True, "mayor_approved": True})
+    v = govrules.check_conference(conference={"town_wide": True, "overall_work": False, "mayor_approved": True})
     assert v.allowed and v.clauses == ("4.1",)
     assert [f.severity for f in v.findings] == ["info"]
 
@@ -127,12 +128,12 @@ def test_a_failing_derived_function_is_reported_as_ours(monkeypatch):
                         attrs.evolve(_derive.FUNCTIONS["lookup_all"], func=broken))
     with pytest.raises(EngineError) as e:
         govrules.check_signing(document={"issuer": "government_office", "portfolios": ["x"]},
-                               signer={"name": "张三", "role": "mayor"})
+                               signer={"name": "张三", "role": "mayor"}, division={})
     assert "document.in_charge" in str(e.value) and isinstance(e.value, govrules.GovrulesError)
 
 
 def test_clauses_are_sorted_without_repeats_in_every_case():
-    """CONTRACT §2: verdict.clauses is sorted (plain string order) with no repeats, and matches the findings."""
+    """CONTRACT §2: verdict.clauses is sorted (plain string order) with no repeats, and holds the findings' and needs' clauses."""
     from govrules._cases import load_cases
     from govrules._rulesets import available, ruleset_dir
 
@@ -142,7 +143,10 @@ def test_clauses_are_sorted_without_repeats_in_every_case():
             if "error" in case.expect:
                 continue
             v = govrules.evaluate(name, case.facts, calendar=case.calendar_obj())
-            assert list(v.clauses) == sorted({f.clause for f in v.findings}), case.name
+            assert list(v.clauses) == sorted(set(v.clauses)), case.name
+            assert {f.clause for f in v.findings} | {n.clause for n in v.needs} <= set(v.clauses), case.name
+            if v.findings or v.needs:
+                assert set(v.clauses) == {f.clause for f in v.findings} | {n.clause for n in v.needs}, case.name
             seen += 1
     assert seen > 100
 
@@ -157,7 +161,7 @@ def test_a_misspelt_keyword_is_an_input_error_with_a_suggestion():
 
 def test_editing_what_was_read_from_data_does_not_edit_the_verdict():
     """v.data['consents_missing'].append(...) changes a copy; the verdict and its to_dict stay as they were."""
-    v = govrules.check_conference(conference={"town_wide": True})
+    v = govrules.check_conference(conference={"town_wide": True, "overall_work": False, "mayor_approved": False})
     v.data["consents_missing"].append("someone")
     assert v.data["consents_missing"] == ["mayor"]
     assert v.to_dict()["data"]["consents_missing"] == ["mayor"]

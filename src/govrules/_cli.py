@@ -25,23 +25,11 @@ class _Fail(click.ClickException):
         click.echo(f"govrules: {self.message}", err=True)
 
 
-def read_facts(path: str) -> Any:
-    """Facts from a .json or .yaml file; every problem is a clear error naming the file."""
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(str(p), f"a readable UTF-8 file ({exc.__class__.__name__})") from None
-    if p.suffix.lower() == ".json":
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputError(str(p), f"valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
-    from ._yaml import load_yaml, plain
-    try:
-        return plain(load_yaml(p, text))
-    except RulesetError as exc:
-        raise InputError(str(p), f"valid YAML ({exc.message}, line {exc.line})") from None
+def read_facts(path: str, encoding: str | None = None) -> Any:
+    """Facts from a .json or .yaml file (``-``: stdin); every problem is a clear error naming the file."""
+    from ._facts_io import read_facts as read
+
+    return read(path, encoding)
 
 
 def calendar_option(func: Any) -> Any:
@@ -98,9 +86,20 @@ def cli() -> None:
     """《颛桥镇人民政府工作规则（暂行）》 as executable rules: verdicts that cite their clauses."""
 
 
-@cli.command()
+class _CheckCommand(click.Command):
+    """`check --help` names the rulesets, read from the rule files present when help is asked for."""
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        from ._rulesets import available
+
+        with formatter.section("Rulesets"):
+            formatter.write_text(", ".join(available()) + "  (`govrules rulesets` gives their titles)")
+        super().format_epilog(ctx, formatter)
+
+
+@cli.command(cls=_CheckCommand)
 @click.argument("ruleset")
-@click.argument("facts", type=click.Path(dir_okay=False), required=False)
+@click.argument("facts", type=click.Path(dir_okay=False, allow_dash=True), required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON (the contract's shape).")
 @click.option("--batch", "batch_path", type=click.Path(dir_okay=False, allow_dash=True),
               help="Evaluate every record of this JSON Lines file (- for stdin): one JSON verdict per line.")
@@ -109,17 +108,23 @@ def cli() -> None:
 @click.option("--trace", is_flag=True, help="Also print the chain of fired rules and the facts each matched.")
 @click.option("--explain", is_flag=True,
               help="Print the trace and, when not allowed, the smallest changes of facts that would allow it.")
-@click.option("--remedies/--no-remedies", default=True, show_default=True,
-              help="Include data.remedies in --json and --batch output (finding them re-evaluates refused facts).")
+@click.option("--remedies/--no-remedies", default=None,
+              help="Include data.remedies (the smallest changes that would allow it): on by default for one "
+                   "check, off for --batch, where finding them re-evaluates every refused record and takes "
+                   "most of the time.")
+@click.option("--encoding", default=None,
+              help="The encoding of FACTS or --batch records (default UTF-8, with or without a BOM), "
+                   "e.g. gb18030 for files saved by Chinese Windows programs.")
 @click.option("--log", "log_path", type=click.Path(dir_okay=False),
               help="Append the decision to this JSON Lines log (input hash only, no input values).")
 @calendar_option
 def check(ruleset: str, facts: str | None, as_json: bool, trace: bool, log_path: str | None,
           calendars: Sequence[str], batch_path: str | None = None, workers: int | None = None,
-          explain: bool = False, remedies: bool = True) -> None:
-    """Evaluate FACTS (.json or .yaml) with RULESET; exit 0 allowed, 1 not allowed, 2 bad input.
+          explain: bool = False, remedies: bool | None = None, encoding: str | None = None) -> None:
+    """Evaluate FACTS (.json or .yaml; - reads stdin) with RULESET; exit 0 allowed, 1 not allowed, 2 bad input.
 
-    With --batch instead of FACTS: exit 0 when every record had a verdict, 2 when any was skipped.
+    With --batch instead of FACTS: exit 0 when every record had a verdict, 2 when any was skipped,
+    130/143 when stopped by Ctrl-C/SIGTERM (see docs/batch.md).
     """
     from ._facade import _evaluate
 
@@ -129,11 +134,11 @@ def check(ruleset: str, facts: str | None, as_json: bool, trace: bool, log_path:
         if facts is not None or batch_path is None:
             raise _Fail("give either FACTS or --batch RECORDS.jsonl" if facts is None
                         else "give either FACTS or --batch, not both")
-        sys.exit(cli_batch(ruleset, batch_path, workers, calendars, remedies=remedies))
+        sys.exit(cli_batch(ruleset, batch_path, workers, calendars, remedies=bool(remedies), encoding=encoding))
 
     try:
-        given = read_facts(facts)
-        verdict = _evaluate(ruleset, given, calendar=make_calendar(calendars), remedies=remedies)
+        given = read_facts(facts, encoding)
+        verdict = _evaluate(ruleset, given, calendar=make_calendar(calendars), remedies=remedies is not False)
         if log_path:
             from ._log import DecisionLog
             from ._rulesets import runner

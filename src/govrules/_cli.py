@@ -129,7 +129,7 @@ def check(ruleset: str, facts: str | None, as_json: bool, trace: bool, log_path:
     from ._facade import _evaluate
 
     if batch_path is not None or facts is None:
-        from ._batch import cli_batch
+        from ._batch_cli import cli_batch
 
         if facts is not None or batch_path is None:
             raise _Fail("give either FACTS or --batch RECORDS.jsonl" if facts is None

@@ -81,7 +81,8 @@ def check_encoding(encoding: str | None) -> str:
 
 def undecodable(source: str, exc: UnicodeDecodeError) -> InputError:
     """The error for a file that is not text in the encoding it was read with."""
-    return InputError(source, f"{exc.encoding} text ({exc.reason} at byte {exc.start}); {ENCODING_HINT}")
+    shown = "UTF-8" if exc.encoding.replace("-", "").lower() in ("utf8", "utf8sig") else exc.encoding
+    return InputError(source, f"not {shown} text ({exc.reason} at byte {exc.start}); {ENCODING_HINT}")
 
 
 def read_text(path: str, encoding: str | None = None) -> str:

@@ -248,3 +248,15 @@ def test_batch_remedies_are_opt_in(tmp_path):
     default = json.loads(CliRunner().invoke(cli, args).stdout)
     opted = json.loads(CliRunner().invoke(cli, [*args, "--remedies"]).stdout)
     assert "remedies" not in default["data"] and "remedies" in opted["data"]
+
+
+def test_evaluate_lines_numbers_from_start_line_and_ignores_line_ends():
+    """start_line gives file-wide numbers; lines with or without "\\n"/"\\r\\n" give the same results."""
+    from govrules.batch import evaluate_lines as public
+
+    good = json.dumps(GOOD[0])
+    ended = list(public("conference", [good + "\n", "oops\r\n", "\n", good], start_line=201))
+    bare = list(public("conference", [good, "oops", "", good], start_line=201))
+    assert [(r.line, r.bad is None) for r in ended] == [(201, True), (202, False), (204, True)]
+    assert ended == bare
+    assert ended[1].bad.line == 202 and not ended[0].output.endswith("\n")

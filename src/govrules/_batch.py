@@ -18,7 +18,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
@@ -182,7 +182,7 @@ def run_batch(
     chunk_size: int = DEFAULT_CHUNK,
     remedies: bool = False,
     start_line: int = 1,
-) -> Iterator[Result]:
+) -> Generator[Result, None, None]:
     """Evaluate every line of a JSON Lines stream on ``workers`` processes, yielding in input order.
 
     ``workers=1`` evaluates in this process (no pool). Memory stays bounded: at most

@@ -16,7 +16,7 @@ from ._batch import run_batch
 from ._errors import GovrulesError
 from ._facts_io import BOM, check_encoding, undecodable
 
-EXIT_INTERRUPTED = {signal.SIGINT: 130, signal.SIGTERM: 143}  # 128 + the signal, as shells report it
+EXIT_INTERRUPTED: dict[int, int] = {signal.SIGINT: 130, signal.SIGTERM: 143}  # 128 + the signal, as shells report it
 # Reading ahead to tell one pretty-printed JSON document from JSON Lines stops here.
 ONE_DOCUMENT_LIMIT = 32 * 1024 * 1024
 
@@ -41,9 +41,11 @@ def cli_batch(ruleset: str, path: str, workers: int | None, calendar_files: Sequ
     except FileNotFoundError:
         click.echo(f"govrules: {path}: not found (no such file)", err=True)
         return 2
-    except (OSError, GovrulesError) as exc:
-        click.echo(f"govrules: {getattr(exc, 'strerror', None) and f'{path}: cannot be read ({exc.strerror})' or exc}",
-                   err=True)
+    except OSError as exc:
+        click.echo(f"govrules: {path}: cannot be read ({exc.strerror or exc})", err=True)
+        return 2
+    except GovrulesError as exc:
+        click.echo(f"govrules: {exc}", err=True)
         return 2
     text = io.TextIOWrapper(raw, encoding=codec)
     counts = {"verdicts": 0, "bad": 0, "line": 0}
@@ -160,13 +162,14 @@ class _Progress:
     """A tqdm bar on stderr for a file on a terminal; bad records are printed above it."""
 
     def __init__(self, path: str | None) -> None:
-        self.path, self.bar, self.done = path, None, 0
+        self.path, self.done = path, 0
+        self.bar: Any = None
 
     def update(self, line: int) -> None:
         if self.path is None:
             return
         if self.bar is None:
-            from tqdm import tqdm
+            from tqdm import tqdm  # type: ignore[import-untyped]
 
             with open(self.path, "rb") as counting:
                 total = sum(1 for _ in counting)

@@ -84,7 +84,9 @@ def cli_batch(ruleset: str, path: str, workers: int | None, calendar_files: Sequ
         results.close()
         _restore_signals(previous)
         bar.close()
-        if raw is not sys.stdin.buffer:
+        if raw is sys.stdin.buffer:
+            text.detach()  # else collecting the wrapper would close the caller's stdin
+        else:
             raw.close()
         sys.stdout.flush()
     click.echo(f"govrules: {counts['verdicts']} verdicts, {counts['bad']} bad records skipped", err=True)

@@ -94,3 +94,26 @@ def test_workers_leave_when_their_parent_is_killed(tmp_path):
     while any(_alive(c) for c in children) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not [c for c in children if _alive(c)]
+
+
+def test_a_worker_killed_mid_run_loses_only_its_chunk():
+    """SIGKILL to one worker: its chunk's records are reported bad by line, every other record gets its verdict."""
+    import multiprocessing
+
+    from govrules.batch import run_batch
+
+    line = json.dumps({"conference": {"town_wide": False}})
+    total = 6000
+    seen: dict[int, bool] = {}
+    killed = False
+    for result in run_batch("conference", [line] * total, workers=2, chunk_size=100):
+        seen[result.line] = result.output is not None
+        if not killed and len(seen) == 300:
+            workers = multiprocessing.active_children()
+            assert workers
+            os.kill(workers[0].pid, signal.SIGKILL)
+            killed = True
+    assert sorted(seen) == list(range(1, total + 1))  # every line once, in order
+    lost = [n for n, ok in seen.items() if not ok]
+    assert lost and len(lost) <= 100  # one chunk: the others in flight ran again on fresh workers
+    assert all(seen[n] for n in range(max(lost) + 1, total + 1))  # fresh workers finished the run

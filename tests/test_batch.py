@@ -260,3 +260,37 @@ def test_evaluate_lines_numbers_from_start_line_and_ignores_line_ends():
     assert [(r.line, r.bad is None) for r in ended] == [(201, True), (202, False), (204, True)]
     assert ended == bare
     assert ended[1].bad.line == 202 and not ended[0].output.endswith("\n")
+
+
+def _hostile_record():
+    """Records of the kinds issue #11 found escaping: surrogates, deep nesting, huge ints and strings, NaN, repeats."""
+    from hypothesis import strategies as st
+
+    town = st.sampled_from(["true", "false", '"是"', "null", "1"])
+    return st.one_of(
+        st.sampled_from([json.dumps(g, ensure_ascii=False) for g in GOOD]),
+        town.map(lambda v: '{"conference": {"town_wide": %s, "title": "\\ud83d"}}' % v),
+        st.integers(min_value=900, max_value=1200).map(lambda d: '{"conference": {"title": ' + "[" * d + "]" * d + "}}"),
+        st.integers(min_value=4290, max_value=4400).map(lambda n: '{"conference": {"town_wide": ' + "7" * n + "}}"),
+        st.integers(min_value=1, max_value=200_000).map(lambda n: json.dumps({"conference": {"title": "会" * n}})),
+        town.map(lambda v: '{"conference": {"town_wide": NaN, "mayor_approved": %s}}' % v),
+        town.map(lambda v: '{"conference": {"town_wide": %s}, "conference": {"town_wide": true}}' % v),
+        st.just(""),
+    )
+
+
+def test_batch_survives_generated_hostile_records():
+    """Hypothesis: with 2 workers every non-blank line is a writable verdict or a bad record, once, in order."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(st.lists(_hostile_record(), min_size=1, max_size=12))
+    def run(lines):
+        results = list(run_batch("conference", lines, workers=2, chunk_size=3))
+        assert [r.line for r in results] == [n for n, text in enumerate(lines, 1) if text.strip()]
+        for r in results:
+            assert (r.output is None) != (r.bad is None)
+            if r.output is not None:
+                r.output.encode("utf-8")
+    run()

@@ -98,3 +98,23 @@ def test_a_missing_file_says_not_found(tmp_path):
     result = _check("conference", str(tmp_path / "nope.json"))
     assert result.exit_code == 2
     assert "not found" in result.stderr and "nope.json" in result.stderr
+
+
+def test_a_year_file_with_a_bom_loads(tmp_path):
+    """A JSON year file saved with a UTF-8 BOM is read like one without."""
+    import govrules
+
+    path = tmp_path / "2027.json"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps({"year": 2027, "holidays": ["2027-01-01"], "workdays": []}).encode())
+    calendar = govrules.WorkingCalendar.from_file(str(path))
+    assert calendar is not None
+
+
+def test_check_help_lists_the_rulesets():
+    """`govrules check --help` names every shipped ruleset."""
+    from govrules._rulesets import available
+
+    result = CliRunner().invoke(cli, ["check", "--help"])
+    assert result.exit_code == 0
+    section = result.output.split("Rulesets:")[1]
+    assert all(name in section for name in available())

@@ -185,6 +185,7 @@ def test_the_issue_11_repro_exits_2_naming_the_line(tmp_path):
     result = CliRunner().invoke(cli, ["check", "submission", "--batch", str(path), "--workers", "1"])
     assert result.exit_code == 2
     assert f"{path}:1:" in result.stderr and "0 verdicts, 1 bad records skipped" in result.stderr
+    assert "more than 4,300 digits" in result.stderr
 
 
 def test_a_surrogate_record_is_bad_not_a_crash_when_writing(tmp_path):

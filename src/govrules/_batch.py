@@ -115,6 +115,8 @@ def _json_problem(exc: Exception) -> str:
         return f"column {exc.colno}: {exc.msg}"
     if isinstance(exc, RecursionError):
         return "nested too deeply"
+    if "int_max_str_digits" in str(exc):  # Python's own hint would be no use to a clerk
+        return "an integer with more than 4,300 digits"
     return _short(exc)
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,6 +33,19 @@ def _children(pid: int) -> set[int]:
     return found
 
 
+@contextlib.contextmanager
+def _batch(records: Path, **streams: Any) -> Iterator[subprocess.Popen[bytes]]:
+    """`govrules check conference --batch RECORDS --workers 2` in a subprocess, killed if a test fails."""
+    proc = subprocess.Popen([sys.executable, "-c", "from govrules._cli import main; main()",
+                             "check", "conference", "--batch", str(records), "--workers", "2"], **streams)
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate()
+
+
 def _alive(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -45,11 +61,7 @@ def test_a_signalled_batch_stops_cleanly_and_leaves_no_process(tmp_path, signum,
     line = json.dumps({"conference": {"town_wide": True, "overall_work": True, "mayor_approved": True}})
     records.write_text((line + "\n") * 200_000, encoding="utf-8")
     out = tmp_path / "out.jsonl"
-    with open(out, "wb") as stdout:
-        proc = subprocess.Popen(
-            [sys.executable, "-c", "from govrules._cli import main; main()",
-             "check", "conference", "--batch", str(records), "--workers", "2"],
-            stdout=stdout, stderr=subprocess.PIPE)
+    with open(out, "wb") as stdout, _batch(records, stdout=stdout, stderr=subprocess.PIPE) as proc:
         children: set[int] = set()
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and proc.poll() is None:
@@ -77,19 +89,16 @@ def test_workers_leave_when_their_parent_is_killed(tmp_path):
     records = tmp_path / "big.jsonl"
     line = json.dumps({"conference": {"town_wide": False}})
     records.write_text((line + "\n") * 200_000, encoding="utf-8")
-    proc = subprocess.Popen(
-        [sys.executable, "-c", "from govrules._cli import main; main()",
-         "check", "conference", "--batch", str(records), "--workers", "2"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    children: set[int] = set()
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and len(children) < 3 and proc.poll() is None:
-        children |= _children(proc.pid)
-        time.sleep(0.1)
-    time.sleep(1.5)  # past the workers' start-up
-    assert proc.poll() is None
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=10)
+    with _batch(records, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as proc:
+        children: set[int] = set()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(children) < 3 and proc.poll() is None:
+            children |= _children(proc.pid)
+            time.sleep(0.1)
+        time.sleep(1.5)  # past the workers' start-up
+        assert proc.poll() is None
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
     deadline = time.monotonic() + 15
     while any(_alive(c) for c in children) and time.monotonic() < deadline:
         time.sleep(0.2)

@@ -260,6 +260,12 @@ class _Pool:
         # ProcessPoolExecutor has no public way to stop running workers before 3.14
         # (terminate_workers); shutdown() alone waits for the chunks in flight.
         processes = list((getattr(self.executor, "_processes", None) or {}).values())
+        # Before 3.12 the executor's manager thread then joins the queue's feeder thread,
+        # which may be blocked for ever writing a chunk no worker will read (a full pipe):
+        # the process would print its summary and never exit. Nothing queued is wanted now.
+        call_queue = getattr(self.executor, "_call_queue", None)
+        if call_queue is not None:
+            call_queue.cancel_join_thread()
         self.executor.shutdown(wait=False, cancel_futures=True)
         for process in processes:
             if process.is_alive():

@@ -126,3 +126,26 @@ def test_a_worker_killed_mid_run_loses_only_its_chunk():
     lost = [n for n, ok in seen.items() if not ok]
     assert lost and len(lost) <= 100  # one chunk: the others in flight ran again on fresh workers
     assert all(seen[n] for n in range(max(lost) + 1, total + 1))  # fresh workers finished the run
+
+
+def test_a_pool_broken_between_chunks_restarts_on_submit():
+    """A worker that died while no chunk was in flight costs nothing: the next chunk runs on fresh workers."""
+    import multiprocessing
+
+    from govrules._batch import _Pool
+
+    line = json.dumps({"conference": {"town_wide": False}})
+    pool = _Pool(1, ("conference", (), False, os.getpid()))
+    try:
+        pool.submit([(1, line)])
+        assert pool.next_results()[0].output is not None
+        for worker in multiprocessing.active_children():
+            os.kill(worker.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while not getattr(pool.executor, "_broken", False) and time.monotonic() < deadline:
+            time.sleep(0.05)  # until the executor has noticed (private flag, only to time the test)
+        pool.submit([(2, line)])
+        [result] = pool.next_results()
+        assert result.line == 2 and result.output is not None
+    finally:
+        pool.terminate()

@@ -234,7 +234,12 @@ class _Pool:
                                    initializer=_init_worker, initargs=self.initargs)
 
     def submit(self, chunk: list[tuple[int, str]]) -> None:
-        self.pending.append((chunk, self.executor.submit(_run_chunk, chunk)))
+        try:
+            future = self.executor.submit(_run_chunk, chunk)
+        except BrokenProcessPool:  # a worker died since the last look: nothing is lost yet
+            self._restart()
+            future = self.executor.submit(_run_chunk, chunk)
+        self.pending.append((chunk, future))
 
     def next_results(self) -> list[Result]:
         chunk, future = self.pending.popleft()
@@ -242,16 +247,20 @@ class _Pool:
             return future.result()
         except BrokenProcessPool as exc:
             # A worker died (killed, out of memory): every chunk in flight failed with it.
-            # Report this chunk's records and run the others again on fresh workers.
-            self.terminate()
-            self.executor = self._start()
-            waiting = [c for c, _ in self.pending]
-            self.pending.clear()
-            for other in waiting:
-                self.submit(other)
+            # This one's records are reported (it may hold the cause, and a record that
+            # kills its worker must not be retried for ever); the others run again.
+            self._restart()
             return _all_bad(chunk, f"worker process died ({_short(exc)})")
         except Exception as exc:  # noqa: BLE001 - e.g. a result that could not be pickled
             return _all_bad(chunk, f"not evaluated ({type(exc).__name__}: {_short(exc)})")
+
+    def _restart(self) -> None:
+        self.terminate()
+        self.executor = self._start()
+        waiting = [c for c, _ in self.pending]
+        self.pending.clear()
+        for chunk in waiting:
+            self.pending.append((chunk, self.executor.submit(_run_chunk, chunk)))
 
     def close(self) -> None:
         self.executor.shutdown(wait=True)

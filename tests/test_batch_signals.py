@@ -106,7 +106,7 @@ def test_workers_leave_when_their_parent_is_killed(tmp_path):
 
 
 def test_a_worker_killed_mid_run_loses_only_its_chunk():
-    """SIGKILL to one worker: its chunk's records are reported bad by line, every other record gets its verdict."""
+    """SIGKILL to one worker: at most its chunk's records are reported bad, every other record gets its verdict."""
     import multiprocessing
 
     from govrules.batch import run_batch
@@ -124,8 +124,10 @@ def test_a_worker_killed_mid_run_loses_only_its_chunk():
             killed = True
     assert sorted(seen) == list(range(1, total + 1))  # every line once, in order
     lost = [n for n, ok in seen.items() if not ok]
-    assert lost and len(lost) <= 100  # one chunk: the others in flight ran again on fresh workers
-    assert all(seen[n] for n in range(max(lost) + 1, total + 1))  # fresh workers finished the run
+    # At most one chunk (none when the break is noticed before a result is awaited): the
+    # others in flight ran again on fresh workers, which finished the run.
+    assert len(lost) <= 100
+    assert all(seen[n] for n in range(max(lost, default=300) + 1, total + 1))
 
 
 def test_a_pool_broken_between_chunks_restarts_on_submit():

@@ -151,3 +151,26 @@ def test_a_pool_broken_between_chunks_restarts_on_submit():
         assert result.line == 2 and result.output is not None
     finally:
         pool.terminate()
+
+
+def test_a_chunk_whose_worker_died_is_reported_and_the_others_rerun():
+    """A chunk failed by a broken pool gives one bad record per non-blank line; chunks behind it run again."""
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    from govrules._batch import _Pool
+
+    line = json.dumps({"conference": {"town_wide": False}})
+    pool = _Pool(1, ("conference", (), False, os.getpid()))
+    try:
+        failed: Future = Future()
+        failed.set_exception(BrokenProcessPool("A child process terminated abruptly"))
+        pool.pending.append(([(1, line), (2, "  "), (3, line)], failed))
+        pool.submit([(4, line)])
+        lost = pool.next_results()
+        assert [(r.line, r.output) for r in lost] == [(1, None), (3, None)]
+        assert all("worker process died" in r.bad.error for r in lost)
+        [after] = pool.next_results()
+        assert after.line == 4 and after.output is not None
+    finally:
+        pool.terminate()

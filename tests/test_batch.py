@@ -33,7 +33,9 @@ def _mixed_lines() -> tuple[list[str], dict[int, str]]:
 
 
 def _expected(facts: dict, line: int) -> dict:
-    return {"line": line, **govrules.evaluate("conference", facts).to_dict()}
+    from govrules._facade import _evaluate
+
+    return {"line": line, **_evaluate("conference", facts, remedies=False).to_dict()}
 
 
 def test_cli_batch_prints_one_verdict_per_good_line_in_order_and_reports_bad_lines(tmp_path):
@@ -133,13 +135,163 @@ def test_run_batch_rejects_nonsense_sizes(kwargs):
 
 
 def test_batch_without_remedies_leaves_them_out() -> None:
-    """evaluate_lines(remedies=False) gives the same verdicts without data.remedies."""
+    """evaluate_lines leaves data.remedies out unless remedies=True, with the same verdict otherwise."""
     import json
 
     from govrules._batch import evaluate_lines
 
     line = json.dumps({"conference": {"town_wide": True, "overall_work": False, "mayor_approved": False}})
-    with_r = json.loads(next(evaluate_lines("conference", [line])).output)
-    without = json.loads(next(evaluate_lines("conference", [line], remedies=False)).output)
+    with_r = json.loads(next(evaluate_lines("conference", [line], remedies=True)).output)
+    without = json.loads(next(evaluate_lines("conference", [line])).output)
     assert "remedies" in with_r["data"] and "remedies" not in without["data"]
     assert with_r["outcome"] == without["outcome"] == "denied"
+
+
+def _hostile_lines() -> tuple[list[str], dict[int, str]]:
+    """Good records between records that escaped the batch before (#11): surrogate, huge int, deep nesting, repeats."""
+    good = json.dumps(GOOD[0])
+    deep = '{"conference": {"title": ' + "[" * 1000 + "]" * 1000 + "}}"
+    lines = [
+        "\ufeff" + good,                                                     # 1: a BOM on the first line
+        '{"conference": {"town_wide": true, "title": "\\ud800"}}',          # 2: lone surrogate
+        good,                                                                # 3
+        '{"submission": {"matters": ' + "9" * 4301 + "}}",                   # 4: over the int limit
+        deep,                                                                # 5: nested ~1,000 deep
+        '{"conference": {"town_wide": true, "town_wide": false}}',          # 6: a key given twice
+        good,                                                                # 7
+    ]
+    return lines, {2: "", 4: "", 5: "", 6: "conference.town_wide"}
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_no_record_stops_a_batch_and_every_bad_one_is_reported_with_its_line(workers):
+    """Records that raised EngineError/ValueError/RecursionError are reported by line; every good one has a verdict."""
+    lines, bad = _hostile_lines()
+    ruleset_for = "conference"
+    results = list(run_batch(ruleset_for, lines * 3, workers=workers, chunk_size=4))
+    good_lines = [r.line for r in results if r.output is not None]
+    bad_lines = {r.line: r.bad.error for r in results if r.bad is not None}
+    offsets = (0, 7, 14)
+    assert good_lines == [o + n for o in offsets for n in (1, 3, 7)]
+    assert sorted(bad_lines) == [o + n for o in offsets for n in sorted(bad)]
+    for n, fragment in bad.items():
+        assert fragment in bad_lines[n]
+
+
+def test_the_issue_11_repro_exits_2_naming_the_line(tmp_path):
+    """A 4,301-digit integer record is a bad record on line 1 (exit 2), not a traceback with exit 1."""
+    path = tmp_path / "r.jsonl"
+    path.write_text('{"submission":{"matters":' + "9" * 4301 + "}}\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", "submission", "--batch", str(path), "--workers", "1"])
+    assert result.exit_code == 2
+    assert f"{path}:1:" in result.stderr and "0 verdicts, 1 bad records skipped" in result.stderr
+    assert "more than 4,300 digits" in result.stderr
+
+
+def test_a_surrogate_record_is_bad_not_a_crash_when_writing(tmp_path):
+    """A lone surrogate that would reach the output is refused as that record's problem; the others print."""
+    path = tmp_path / "s.jsonl"
+    lines, _ = _hostile_lines()
+    path.write_text(json.dumps(GOOD[0]) + "\n" + lines[1] + "\n" + json.dumps(GOOD[1]) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", "conference", "--batch", str(path), "--workers", "1"])
+    assert result.exit_code == 2
+    assert [json.loads(x)["line"] for x in result.stdout.splitlines()] == [1, 3]
+    assert f"{path}:2:" in result.stderr
+
+
+def test_a_pretty_printed_json_document_is_one_error(tmp_path):
+    """One JSON document given to --batch is one 'not JSON Lines' error, not an error per line."""
+    path = tmp_path / "one.json"
+    path.write_text(json.dumps(GOOD[1], indent=2, ensure_ascii=False), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", "conference", "--batch", str(path), "--workers", "1"])
+    assert result.exit_code == 2
+    assert "one JSON document" in result.stderr and "not JSON Lines" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert result.stdout == ""
+
+
+def test_a_first_record_cut_off_is_still_judged_line_by_line(tmp_path):
+    """A JSON Lines file whose first line is broken is not mistaken for one document: each line is judged."""
+    path = tmp_path / "cut.jsonl"
+    path.write_text('{"conference": {"town_wide": \n' + json.dumps(GOOD[0]) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", "conference", "--batch", str(path), "--workers", "1"])
+    assert result.exit_code == 2
+    assert f"{path}:1:" in result.stderr and [json.loads(x)["line"] for x in result.stdout.splitlines()] == [2]
+
+
+def test_batch_reads_gbk_with_encoding_and_a_bom_without(tmp_path):
+    """--encoding gb18030 reads a GBK batch; without it one error suggests it; a BOM file needs nothing."""
+    record = json.dumps({"conference": {"town_wide": False, "title": "防汛工作专题会"}}, ensure_ascii=False)
+    gbk = tmp_path / "gbk.jsonl"
+    gbk.write_bytes((record + "\n").encode("gbk") * 2)
+    bare = CliRunner().invoke(cli, ["check", "conference", "--batch", str(gbk), "--workers", "1"])
+    assert bare.exit_code == 2 and "--encoding gb18030" in bare.stderr
+    fixed = CliRunner().invoke(cli, ["check", "conference", "--batch", str(gbk), "--workers", "1",
+                                     "--encoding", "gb18030"])
+    assert fixed.exit_code == 0 and len(fixed.stdout.splitlines()) == 2
+    bom = tmp_path / "bom.jsonl"
+    bom.write_bytes(b"\xef\xbb\xbf" + (record + "\n").encode("utf-8"))
+    result = CliRunner().invoke(cli, ["check", "conference", "--batch", str(bom), "--workers", "1"])
+    assert result.exit_code == 0, result.stderr
+
+
+def test_a_missing_batch_file_says_not_found(tmp_path):
+    """--batch naming no file: exit 2 and 'not found'."""
+    result = CliRunner().invoke(cli, ["check", "conference", "--batch", str(tmp_path / "none.jsonl")])
+    assert result.exit_code == 2 and "not found" in result.stderr
+
+
+def test_batch_remedies_are_opt_in(tmp_path):
+    """--batch leaves data.remedies out by default and includes them with --remedies."""
+    path = tmp_path / "r.jsonl"
+    path.write_text(json.dumps({"conference": {"town_wide": True}}) + "\n", encoding="utf-8")
+    args = ["check", "conference", "--batch", str(path), "--workers", "1"]
+    default = json.loads(CliRunner().invoke(cli, args).stdout)
+    opted = json.loads(CliRunner().invoke(cli, [*args, "--remedies"]).stdout)
+    assert "remedies" not in default["data"] and "remedies" in opted["data"]
+
+
+def test_evaluate_lines_numbers_from_start_line_and_ignores_line_ends():
+    """start_line gives file-wide numbers; lines with or without "\\n"/"\\r\\n" give the same results."""
+    from govrules.batch import evaluate_lines as public
+
+    good = json.dumps(GOOD[0])
+    ended = list(public("conference", [good + "\n", "oops\r\n", "\n", good], start_line=201))
+    bare = list(public("conference", [good, "oops", "", good], start_line=201))
+    assert [(r.line, r.bad is None) for r in ended] == [(201, True), (202, False), (204, True)]
+    assert ended == bare
+    assert ended[1].bad.line == 202 and not ended[0].output.endswith("\n")
+
+
+def _hostile_record():
+    """Records of the kinds issue #11 found escaping: surrogates, deep nesting, huge ints and strings, NaN, repeats."""
+    from hypothesis import strategies as st
+
+    town = st.sampled_from(["true", "false", '"是"', "null", "1"])
+    return st.one_of(
+        st.sampled_from([json.dumps(g, ensure_ascii=False) for g in GOOD]),
+        town.map(lambda v: '{"conference": {"town_wide": %s, "title": "\\ud83d"}}' % v),
+        st.integers(min_value=900, max_value=1200).map(lambda d: '{"conference": {"title": ' + "[" * d + "]" * d + "}}"),
+        st.integers(min_value=4290, max_value=4400).map(lambda n: '{"conference": {"town_wide": ' + "7" * n + "}}"),
+        st.integers(min_value=1, max_value=200_000).map(lambda n: json.dumps({"conference": {"title": "会" * n}})),
+        town.map(lambda v: '{"conference": {"town_wide": NaN, "mayor_approved": %s}}' % v),
+        town.map(lambda v: '{"conference": {"town_wide": %s}, "conference": {"town_wide": true}}' % v),
+        st.just(""),
+    )
+
+
+def test_batch_survives_generated_hostile_records():
+    """Hypothesis: with 2 workers every non-blank line is a writable verdict or a bad record, once, in order."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(st.lists(_hostile_record(), min_size=1, max_size=12))
+    def run(lines):
+        results = list(run_batch("conference", lines, workers=2, chunk_size=3))
+        assert [r.line for r in results] == [n for n, text in enumerate(lines, 1) if text.strip()]
+        for r in results:
+            assert (r.output is None) != (r.bad is None)
+            if r.output is not None:
+                r.output.encode("utf-8")
+    run()

@@ -48,3 +48,16 @@ def test_rule_files_ship_inside_the_package():
 
     names = {p.name for p in resources.files("govrules.rulesets").iterdir()}
     assert {"conference.yaml", "types.yaml"} <= names
+
+
+def test_batch_module_is_public_and_its_all_is_complete():
+    """govrules.batch offers evaluate_lines, run_batch, Result and BadRecord, with a sorted __all__."""
+    import inspect
+
+    import govrules.batch
+
+    assert govrules.batch.__all__ == sorted(set(govrules.batch.__all__))
+    assert {"BadRecord", "Result", "evaluate_lines", "run_batch"} <= set(govrules.batch.__all__)
+    for name in govrules.batch.__all__:
+        assert hasattr(govrules.batch, name), name
+    assert "start_line" in inspect.signature(govrules.batch.evaluate_lines).parameters

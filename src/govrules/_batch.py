@@ -15,8 +15,12 @@ from __future__ import annotations
 import collections
 import json
 import os
-from collections.abc import Iterable, Iterator, Sequence
+import signal
+import threading
+import time
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 from typing import Any
 
@@ -24,6 +28,7 @@ import attrs
 
 from ._calendar import WorkingCalendar
 from ._errors import CalendarError, InputError
+from ._facts_io import BOM, loads_json
 
 __all__ = ["BadRecord", "Result", "evaluate_lines", "run_batch"]
 
@@ -56,40 +61,68 @@ def evaluate_lines(
     ruleset: str,
     lines: Iterable[str | tuple[int, str]],
     *,
+    start_line: int = 1,
     calendar: WorkingCalendar | None = None,
-    remedies: bool = True,
+    remedies: bool = False,
 ) -> Iterator[Result]:
     """Evaluate JSON Lines records with ``ruleset``, one Result per non-blank line, in order.
 
-    ``remedies=False`` leaves ``data.remedies`` out: finding them re-evaluates each refused
-    record many times, the larger part of a batch's cost when most records are refused.
+    ``lines`` are raw lines (a trailing ``"\\n"`` or ``"\\r\\n"`` is ignored), numbered from
+    ``start_line`` (pass the file-wide number of the first one when they are a slice of a
+    larger file), or ``(line_number, text)`` pairs. Blank lines are skipped silently; a UTF-8
+    BOM opening a line is ignored. A record that gives no verdict, for whatever reason, is a
+    Result with ``bad`` set and the run goes on: nothing a record contains stops the others.
 
-    ``lines`` are the raw lines, or ``(line_number, text)`` pairs when they are a slice
-    of a larger file (so errors name the right line). Blank lines are skipped silently.
+    ``remedies=True`` adds ``data.remedies``: finding them re-evaluates each refused record
+    many times, most of a batch's cost when most records are refused, so it is off by default.
     An unknown ``ruleset`` raises InputError at once: no record could be evaluated.
     """
     from ._facade import _evaluate
     from ._rulesets import runner
 
     runner(ruleset)  # fail fast on a bad ruleset name, before any record
-    for number, item in enumerate(lines, 1):
+    for number, item in enumerate(lines, start_line):
         line, text = item if isinstance(item, tuple) else (number, item)
-        text = text.strip()
+        text = text.strip().removeprefix(BOM)
         if not text:
             continue
         try:
-            facts = json.loads(text)
-        except (json.JSONDecodeError, RecursionError) as exc:
-            detail = f"column {exc.colno}: {exc.msg}" if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
-            yield Result(line, bad=BadRecord(line, f"not valid JSON ({detail})"))
+            facts = loads_json(text)
+        except InputError as exc:
+            yield Result(line, bad=BadRecord(line, f"InputError: {exc}"))
+            continue
+        except Exception as exc:  # noqa: BLE001 - JSONDecodeError, the 4,300-digit ValueError, RecursionError
+            yield Result(line, bad=BadRecord(line, f"not valid JSON ({_json_problem(exc)})"))
             continue
         try:
             verdict = _evaluate(ruleset, facts, calendar=calendar, remedies=remedies)
+            out = json.dumps({"line": line, **verdict.to_dict()}, ensure_ascii=False, sort_keys=True)
+            out.encode("utf-8")  # a lone surrogate (\\ud800) cannot be written out: bad here, not at print
         except (InputError, CalendarError) as exc:
             yield Result(line, bad=BadRecord(line, f"{type(exc).__name__}: {exc}"))
             continue
-        out = {"line": line, **verdict.to_dict()}
-        yield Result(line, output=json.dumps(out, ensure_ascii=False, sort_keys=True))
+        except UnicodeEncodeError:
+            yield Result(line, bad=BadRecord(line, "InputError: text with a lone surrogate (not a character)"))
+            continue
+        except Exception as exc:  # noqa: BLE001 - one record must never stop a batch (issue #11)
+            yield Result(line, bad=BadRecord(line, f"not evaluated ({type(exc).__name__}: {_short(exc)})"))
+            continue
+        yield Result(line, output=out)
+
+
+def _json_problem(exc: Exception) -> str:
+    if isinstance(exc, json.JSONDecodeError):
+        return f"column {exc.colno}: {exc.msg}"
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    if "int_max_str_digits" in str(exc):  # Python's own hint would be no use to a clerk
+        return "an integer with more than 4,300 digits"
+    return _short(exc)
+
+
+def _short(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 200 else text[:197] + "…"
 
 
 # ---- worker processes ---------------------------------------------------------------------
@@ -97,13 +130,25 @@ def evaluate_lines(
 _worker: dict[str, Any] = {}
 
 
-def _init_worker(ruleset: str, calendar_files: tuple[str, ...], remedies: bool = True) -> None:
+def _init_worker(ruleset: str, calendar_files: tuple[str, ...], remedies: bool, parent: int) -> None:
     from ._rulesets import runner
 
+    # Ctrl-C reaches the whole process group: the parent stops the run and ends the
+    # workers itself, so a worker must not die mid-chunk with a traceback of its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A worker blocks on a queue whose write end it holds too, so it never sees its parent
+    # die (SIGKILL, OOM): it watches for that and leaves (issue #11: orphans after kill).
+    threading.Thread(target=_leave_when_orphaned, args=(parent,), daemon=True).start()
     _worker["ruleset"] = ruleset
     _worker["remedies"] = remedies
     _worker["calendar"] = WorkingCalendar.from_files(*calendar_files) if calendar_files else None
     runner(ruleset).engine()  # load, check and compile once per process, not per chunk
+
+
+def _leave_when_orphaned(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(3)
 
 
 def _run_chunk(chunk: list[tuple[int, str]]) -> list[Result]:
@@ -111,9 +156,9 @@ def _run_chunk(chunk: list[tuple[int, str]]) -> list[Result]:
                                remedies=_worker["remedies"]))
 
 
-def _chunks(lines: Iterable[str], size: int) -> Iterator[list[tuple[int, str]]]:
+def _chunks(lines: Iterable[str], size: int, start_line: int) -> Iterator[list[tuple[int, str]]]:
     chunk: list[tuple[int, str]] = []
-    for number, text in enumerate(lines, 1):
+    for number, text in enumerate(lines, start_line):
         chunk.append((number, text))
         if len(chunk) >= size:
             yield chunk
@@ -137,12 +182,15 @@ def run_batch(
     workers: int | None = None,
     calendar_files: Sequence[str] = (),
     chunk_size: int = DEFAULT_CHUNK,
-    remedies: bool = True,
-) -> Iterator[Result]:
+    remedies: bool = False,
+    start_line: int = 1,
+) -> Generator[Result, None, None]:
     """Evaluate every line of a JSON Lines stream on ``workers`` processes, yielding in input order.
 
     ``workers=1`` evaluates in this process (no pool). Memory stays bounded: at most
-    a few chunks per worker are in flight, whatever the length of the input.
+    a few chunks per worker are in flight, whatever the length of the input. Closing the
+    iterator (or an exception, Ctrl-C, a signal handler's exception) ends the workers at
+    once; none is left behind.
     """
     workers = default_workers() if workers is None else workers
     if not isinstance(workers, int) or workers < 1:
@@ -154,84 +202,86 @@ def run_batch(
 
     runner(ruleset)  # an unknown ruleset is one error now, not one per record in every worker
     if workers == 1:
-        yield from evaluate_lines(ruleset, lines, calendar=calendar, remedies=remedies)
+        yield from evaluate_lines(ruleset, lines, start_line=start_line, calendar=calendar, remedies=remedies)
         return
-    # spawn, not fork: forking a process that may run other threads (an application, a
-    # test runner) can deadlock, and 3.12 warns about it. Workers pay one import each.
-    context = get_context("spawn")
-    window = workers * 4
-    with ProcessPoolExecutor(
-        max_workers=workers, mp_context=context,
-        initializer=_init_worker, initargs=(ruleset, tuple(str(p) for p in calendar_files), remedies),
-    ) as pool:
-        pending: collections.deque[Future[list[Result]]] = collections.deque()
-        for chunk in _chunks(lines, chunk_size):
-            pending.append(pool.submit(_run_chunk, chunk))
-            if len(pending) >= window:
-                yield from pending.popleft().result()
-        while pending:
-            yield from pending.popleft().result()
-
-
-# ---- the command line ---------------------------------------------------------------------
-
-
-def cli_batch(ruleset: str, path: str, workers: int | None, calendar_files: Sequence[str],
-              remedies: bool = True) -> int:
-    """`govrules check RULESET --batch FILE`: verdicts to stdout, bad records to stderr; the exit code."""
-    import sys
-
-    import click
-
-    from ._errors import GovrulesError
-
-    stderr_tty = sys.stderr.isatty()
+    initargs = (ruleset, tuple(str(p) for p in calendar_files), remedies, os.getpid())
+    pool = _Pool(workers, initargs)
     try:
-        stream = sys.stdin if path == "-" else open(path, encoding="utf-8")  # noqa: SIM115 - closed below
-    except OSError as exc:
-        click.echo(f"govrules: {path}: cannot read ({exc.strerror or exc})", err=True)
-        return 2
-    name = "<stdin>" if path == "-" else path
-    verdicts = bad = 0
-    bar = None
-    try:
-        if stderr_tty and path != "-":
-            with open(path, "rb") as counting:
-                total = sum(1 for _ in counting)
-            bar = click.progressbar(length=total, label="govrules", file=sys.stderr)
-            bar.__enter__()
-        done = 0
-        for result in run_batch(ruleset, _decoded(stream, name), workers=workers, calendar_files=calendar_files,
-                                 remedies=remedies):
-            if result.output is not None:
-                verdicts += 1
-                sys.stdout.write(result.output + "\n")
-            else:
-                bad += 1
-                click.echo(f"govrules: {name}:{result.bad.line}: {result.bad.error}", err=True)
-            if bar is not None:
-                bar.update(result.line - done)
-                done = result.line
-    except (GovrulesError, _Undecodable) as exc:
-        click.echo(f"govrules: {exc}", err=True)
-        return 2
-    finally:
-        if bar is not None:
-            bar.__exit__(None, None, None)
-        if stream is not sys.stdin:
-            stream.close()
-        sys.stdout.flush()
-    click.echo(f"govrules: {verdicts} verdicts, {bad} bad records skipped", err=True)
-    return 2 if bad else 0
+        for chunk in _chunks(lines, chunk_size, start_line):
+            pool.submit(chunk)
+            if len(pool.pending) >= workers * 4:
+                yield from pool.next_results()
+        while pool.pending:
+            yield from pool.next_results()
+    except BaseException:
+        pool.terminate()
+        raise
+    pool.close()
 
 
-class _Undecodable(Exception):
-    pass
+class _Pool:
+    """A process pool whose chunks come back in order, and whose failure loses one chunk at most."""
+
+    def __init__(self, workers: int, initargs: tuple[Any, ...]) -> None:
+        self.workers, self.initargs = workers, initargs
+        self.pending: collections.deque[tuple[list[tuple[int, str]], Future[list[Result]]]] = collections.deque()
+        self.executor = self._start()
+
+    def _start(self) -> ProcessPoolExecutor:
+        # spawn, not fork: forking a process that may run other threads (an application, a
+        # test runner) can deadlock, and 3.12 warns about it. Workers pay one import each.
+        return ProcessPoolExecutor(max_workers=self.workers, mp_context=get_context("spawn"),
+                                   initializer=_init_worker, initargs=self.initargs)
+
+    def submit(self, chunk: list[tuple[int, str]]) -> None:
+        try:
+            future = self.executor.submit(_run_chunk, chunk)
+        except BrokenProcessPool:  # a worker died since the last look: nothing is lost yet
+            self._restart()
+            future = self.executor.submit(_run_chunk, chunk)
+        self.pending.append((chunk, future))
+
+    def next_results(self) -> list[Result]:
+        chunk, future = self.pending.popleft()
+        try:
+            return future.result()
+        except BrokenProcessPool as exc:
+            # A worker died (killed, out of memory): every chunk in flight failed with it.
+            # This one's records are reported (it may hold the cause, and a record that
+            # kills its worker must not be retried for ever); the others run again.
+            self._restart()
+            return _all_bad(chunk, f"worker process died ({_short(exc)})")
+        except Exception as exc:  # noqa: BLE001 - e.g. a result that could not be pickled
+            return _all_bad(chunk, f"not evaluated ({type(exc).__name__}: {_short(exc)})")
+
+    def _restart(self) -> None:
+        self.terminate()
+        self.executor = self._start()
+        waiting = [c for c, _ in self.pending]
+        self.pending.clear()
+        for chunk in waiting:
+            self.pending.append((chunk, self.executor.submit(_run_chunk, chunk)))
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True)
+
+    def terminate(self) -> None:
+        # ProcessPoolExecutor has no public way to stop running workers before 3.14
+        # (terminate_workers); shutdown() alone waits for the chunks in flight.
+        processes = list((getattr(self.executor, "_processes", None) or {}).values())
+        # Before 3.12 the executor's manager thread then joins the queue's feeder thread,
+        # which may be blocked for ever writing a chunk no worker will read (a full pipe):
+        # the process would print its summary and never exit. Nothing queued is wanted now.
+        call_queue = getattr(self.executor, "_call_queue", None)
+        if call_queue is not None:
+            call_queue.cancel_join_thread()
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+        for process in processes:
+            process.join(timeout=5)
 
 
-def _decoded(stream: Any, name: str) -> Iterator[str]:
-    # A file that is not UTF-8 at all is one error for the whole run, not one per line.
-    try:
-        yield from stream
-    except UnicodeDecodeError as exc:
-        raise _Undecodable(f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+def _all_bad(chunk: list[tuple[int, str]], why: str) -> list[Result]:
+    return [Result(line, bad=BadRecord(line, why)) for line, text in chunk if text.strip()]

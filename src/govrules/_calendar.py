@@ -317,7 +317,7 @@ def _load_year_file(path: PathLike) -> _YearData:
     if suffix not in (".yaml", ".yml", ".json"):
         raise InputError(name, "a year file ending in .yaml, .yml or .json", suffix or name)
     try:
-        text = Path(name).read_text(encoding="utf-8")
+        text = Path(name).read_text(encoding="utf-8-sig")  # a BOM (Windows editors) is not content
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(name, "a readable UTF-8 year file", str(exc)) from None
     if suffix == ".json":

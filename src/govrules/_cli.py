@@ -12,7 +12,6 @@ import click
 from . import _catalogue
 from ._calendar import WorkingCalendar
 from ._errors import CalendarError, GovrulesError, InputError, RulesetError
-from ._limits import MAX_FACTS_FILE_BYTES
 from ._model import Verdict
 
 SEVERITY_ZH = {"violation": "违规", "requirement": "要求", "warning": "提醒", "info": "说明"}
@@ -27,45 +26,11 @@ class _Fail(click.ClickException):
         click.echo(f"govrules: {self.message}", err=True)
 
 
-class _RepeatedKey(Exception):
-    pass
+def read_facts(path: str, encoding: str | None = None) -> Any:
+    """Facts from a .json or .yaml file (``-``: stdin); every problem is a clear error naming the file."""
+    from ._facts_io import read_facts as read
 
-
-def _no_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out = dict(pairs)
-    if len(out) != len(pairs):
-        seen: set[str] = set()
-        for key, _ in pairs:
-            if key in seen:
-                raise _RepeatedKey(key)
-            seen.add(key)
-    return out
-
-
-def read_facts(path: str) -> Any:
-    """Facts from a .json or .yaml file; every problem is a clear error naming the file."""
-    p = Path(path)
-    try:
-        if p.stat().st_size > MAX_FACTS_FILE_BYTES:  # refused before it is read into memory
-            raise InputError(str(p), f"a facts file of at most {MAX_FACTS_FILE_BYTES:,} bytes "
-                                     f"(docs/engine.md, Limits)", f"{p.stat().st_size:,} bytes")
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(str(p), f"a readable UTF-8 file ({exc.__class__.__name__})") from None
-    if p.suffix.lower() == ".json":
-        try:
-            return json.loads(text, object_pairs_hook=_no_repeated_keys)
-        except json.JSONDecodeError as exc:
-            raise InputError(str(p), f"valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
-        except _RepeatedKey as exc:
-            raise InputError(f"{p}: {exc.args[0]}", "each key once in an object (CONTRACT §1), never last-wins") from None
-        except (ValueError, RecursionError) as exc:  # a 4,301-digit number; nesting past the stack
-            raise InputError(str(p), f"JSON within govrules' limits ({type(exc).__name__}: {str(exc)[:120]})") from None
-    from ._yaml import load_yaml, plain
-    try:
-        return plain(load_yaml(p, text, max_chars=MAX_FACTS_FILE_BYTES))
-    except RulesetError as exc:
-        raise InputError(str(p), f"valid YAML ({exc.message}, line {exc.line})") from None
+    return read(path, encoding)
 
 
 def calendar_option(func: Any) -> Any:
@@ -132,9 +97,20 @@ def cli() -> None:
     """《颛桥镇人民政府工作规则（暂行）》 as executable rules: verdicts that cite their clauses."""
 
 
-@cli.command()
+class _CheckCommand(click.Command):
+    """`check --help` names the rulesets, read from the rule files present when help is asked for."""
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        from ._rulesets import available
+
+        with formatter.section("Rulesets"):
+            formatter.write_text(", ".join(available()) + "  (`govrules rulesets` gives their titles)")
+        super().format_epilog(ctx, formatter)
+
+
+@cli.command(cls=_CheckCommand)
 @click.argument("ruleset")
-@click.argument("facts", type=click.Path(dir_okay=False), required=False)
+@click.argument("facts", type=click.Path(dir_okay=False, allow_dash=True), required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON (the contract's shape).")
 @click.option("--batch", "batch_path", type=click.Path(dir_okay=False, allow_dash=True),
               help="Evaluate every record of this JSON Lines file (- for stdin): one JSON verdict per line.")
@@ -143,8 +119,13 @@ def cli() -> None:
 @click.option("--trace", is_flag=True, help="Also print the chain of fired rules and the facts each matched.")
 @click.option("--explain", is_flag=True,
               help="Print the trace and, when not allowed, the smallest changes of facts that would allow it.")
-@click.option("--remedies/--no-remedies", default=True, show_default=True,
-              help="Include data.remedies in --json and --batch output (finding them re-evaluates refused facts).")
+@click.option("--remedies/--no-remedies", default=None,
+              help="Include data.remedies (the smallest changes that would allow it): on by default for one "
+                   "check, off for --batch, where finding them re-evaluates every refused record and takes "
+                   "most of the time.")
+@click.option("--encoding", default=None,
+              help="The encoding of FACTS or --batch records (default UTF-8, with or without a BOM), "
+                   "e.g. gb18030 for files saved by Chinese Windows programs.")
 @click.option("--log", "log_path", type=click.Path(dir_okay=False),
               help="Append the decision to this JSON Lines log (input hash only, no input values).")
 @click.option("--log-key-file", type=click.Path(dir_okay=False),
@@ -153,27 +134,29 @@ def cli() -> None:
 @calendar_option
 def check(ruleset: str, facts: str | None, as_json: bool, trace: bool, log_path: str | None,
           calendars: Sequence[str], batch_path: str | None = None, workers: int | None = None,
-          explain: bool = False, remedies: bool = True, log_key_file: str | None = None) -> None:
-    """Evaluate FACTS (.json or .yaml) with RULESET; exit 0 allowed, 1 not allowed, 2 bad input, 3 not logged.
+          explain: bool = False, remedies: bool | None = None, encoding: str | None = None,
+          log_key_file: str | None = None) -> None:
+    """Evaluate FACTS (.json or .yaml; - reads stdin) with RULESET; exit 0 allowed, 1 not allowed, 2 bad input, 3 not logged.
 
-    With --batch instead of FACTS: exit 0 when every record had a verdict, 2 when any was skipped.
+    With --batch instead of FACTS: exit 0 when every record had a verdict, 2 when any was skipped,
+    130/143 when stopped by Ctrl-C/SIGTERM (see docs/batch.md).
     """
     from ._facade import _evaluate
 
     if batch_path is not None or facts is None:
-        from ._batch import cli_batch
+        from ._batch_cli import cli_batch
 
         if facts is not None or batch_path is None:
             raise _Fail("give either FACTS or --batch RECORDS.jsonl" if facts is None
                         else "give either FACTS or --batch, not both")
-        sys.exit(cli_batch(ruleset, batch_path, workers, calendars, remedies=remedies))
+        sys.exit(cli_batch(ruleset, batch_path, workers, calendars, remedies=bool(remedies), encoding=encoding))
 
     from ._log import DecisionLogError
 
     log_failed = None
     try:
-        given = read_facts(facts)
-        verdict = _evaluate(ruleset, given, calendar=make_calendar(calendars), remedies=remedies)
+        given = read_facts(facts, encoding)
+        verdict = _evaluate(ruleset, given, calendar=make_calendar(calendars), remedies=remedies is not False)
         if log_path:
             log_failed = _log_decision(ruleset, log_path, log_key_file, given, verdict)
     except DecisionLogError as exc:  # the configured log (govrules.configure) of an embedding program

@@ -26,8 +26,14 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import attrs
-import durable_rules_engine
-from durable import engine as _durable
+
+try:
+    import durable_rules_engine
+    from durable import engine as _durable
+except ImportError as _failed:  # e.g. on 3.13: undefined symbol PyEval_CallObject
+    from govrules._engine_import import explain
+
+    raise ImportError(explain(_failed)) from _failed
 
 from govrules._errors import GovrulesError
 

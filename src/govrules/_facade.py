@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+import functools
+from typing import Any, Callable, Mapping, Sequence, TypeVar, Union, cast
 
 from . import _log, _remedies
 from ._calendar import WorkingCalendar
 from ._errors import InputError
+from ._facade_docs import DOCS
+from ._inputs import Person
 from ._model import Verdict
 from ._rulesets import runner
 
@@ -33,59 +36,84 @@ def _evaluate(ruleset: str, facts: Mapping[str, Any], *, calendar: WorkingCalend
     return verdict
 
 
-def _given(**kwargs: Any) -> dict[str, Any]:
-    # Omitted keyword arguments are omitted facts (defaults apply), not explicit nulls. A
-    # misspelt keyword (divison=) arrives here too and meets validation's InputError with a
-    # "did you mean", instead of Python's bare TypeError.
-    return {k: v for k, v in kwargs.items() if v is not None}
+# What a caller passes for a fact: plain data as parsed from JSON, or the library's Person.
+Obj = Mapping[str, Any]
+PersonLike = Union[Mapping[str, Any], Person]
+F = TypeVar("F", bound=Callable[..., Verdict])
 
 
-def check_signing(document: Any = None, signer: Any = None, division: Any = None, reviews: Any = None,
-                  approval: Any = None, *, calendar: WorkingCalendar | None = None,
-                **more: Any) -> Verdict:
+def _facade(ruleset: str) -> Callable[[F], F]:
+    """Make a typed signature the facade for ``ruleset``: mypy checks the keywords against it,
+    while at run time every keyword reaches validation, so a misspelt one (``divison=``) is an
+    InputError with a did-you-mean instead of Python's bare TypeError."""
+
+    def wrap(typed: F) -> F:
+        @functools.wraps(typed)
+        def call(*args: Any, calendar: WorkingCalendar | None = None, **facts: Any) -> Verdict:
+            if args:
+                raise InputError(typed.__name__, "facts as keyword arguments (name=value), not positional", args)
+            # Omitted keyword arguments are omitted facts, not explicit nulls.
+            given = {k: v for k, v in facts.items() if v is not None}
+            return evaluate(ruleset, given, calendar=calendar)
+
+        call.__doc__ = DOCS.get(typed.__name__, typed.__doc__)
+        return cast(F, call)
+
+    return wrap
+
+
+def _replaced() -> Verdict:
+    raise AssertionError("the body of a facade signature never runs: _facade replaces it")
+
+
+@_facade("signing")
+def check_signing(*, document: Obj | None = None, signer: PersonLike | None = None,
+                  division: Mapping[str, str] | None = None, reviews: Sequence[PersonLike] | None = None,
+                  approval: Obj | None = None, calendar: WorkingCalendar | None = None) -> Verdict:
     """五（二）、五（三）: may this person sign this document?"""
-    return evaluate("signing", _given(document=document, signer=signer, division=division, reviews=reviews,
-                                      approval=approval, **more), calendar=calendar)
+    return _replaced()
 
 
-def check_seal(seal_use: Any = None, *, calendar: WorkingCalendar | None = None,
-                **more: Any) -> Verdict:
+@_facade("seal")
+def check_seal(*, seal_use: Obj | None = None, calendar: WorkingCalendar | None = None) -> Verdict:
     """五（三）: may the town government's seal be used on this approval?"""
-    return evaluate("seal", _given(seal_use=seal_use, **more), calendar=calendar)
+    return _replaced()
 
 
-def decision_scope(matter: Any = None, division: Any = None, *, calendar: WorkingCalendar | None = None,
-                **more: Any) -> Verdict:
+@_facade("decision")
+def decision_scope(*, matter: Obj | None = None, division: Mapping[str, str] | None = None,
+                   calendar: WorkingCalendar | None = None) -> Verdict:
     """三（一）（二）、四（三）: who decides this matter, which procedures it needs, what is missing."""
-    return evaluate("decision", _given(matter=matter, division=division, **more), calendar=calendar)
+    return _replaced()
 
 
-def check_meeting(meeting: Any = None, division: Any = None, *, calendar: WorkingCalendar | None = None,
-                **more: Any) -> Verdict:
+@_facade("meeting")
+def check_meeting(*, meeting: Obj | None = None, division: Mapping[str, str] | None = None,
+                  calendar: WorkingCalendar | None = None) -> Verdict:
     """四（三）（四）、附件1: may this mayor's office (or special-topic) meeting convene, and with which items?"""
-    return evaluate("meeting", _given(meeting=meeting, division=division, **more), calendar=calendar)
+    return _replaced()
 
 
-def check_minutes(minutes: Any = None, *, calendar: WorkingCalendar | None = None,
-                **more: Any) -> Verdict:
+@_facade("minutes")
+def check_minutes(*, minutes: Obj | None = None, calendar: WorkingCalendar | None = None) -> Verdict:
     """四（二）、附件1（四）: were the minutes drafted in time, reviewed and approved?"""
-    return evaluate("minutes", _given(minutes=minutes, **more), calendar=calendar)
+    return _replaced()
 
 
-def classify_disclosure(document: Any = None, *, calendar: WorkingCalendar | None = None,
-                **more: Any) -> Verdict:
+@_facade("disclosure")
+def classify_disclosure(*, document: Obj | None = None, calendar: WorkingCalendar | None = None) -> Verdict:
     """五（四）: exempt, proactive or on-request disclosure."""
-    return evaluate("disclosure", _given(document=document, **more), calendar=calendar)
+    return _replaced()
 
 
-def check_submission(submission: Any = None, division: Any = None, *,
-                     calendar: WorkingCalendar | None = None,
-                **more: Any) -> Verdict:
+@_facade("submission")
+def check_submission(*, submission: Obj | None = None, division: Mapping[str, str] | None = None,
+                     calendar: WorkingCalendar | None = None) -> Verdict:
     """五（五）（六）: is this request (请示) or report (报告) in order, and where does it go?"""
-    return evaluate("submission", _given(submission=submission, division=division, **more), calendar=calendar)
+    return _replaced()
 
 
-def check_conference(conference: Any = None, *, calendar: WorkingCalendar | None = None,
-                **more: Any) -> Verdict:
+@_facade("conference")
+def check_conference(*, conference: Obj | None = None, calendar: WorkingCalendar | None = None) -> Verdict:
     """四（一）: may this town-wide conference be held?"""
-    return evaluate("conference", _given(conference=conference, **more), calendar=calendar)
+    return _replaced()

@@ -51,9 +51,9 @@ def test_a_rule_file_over_the_size_limit_is_refused_before_parsing(tmp_path: Pat
 
 def test_a_huge_facts_file_is_refused_before_reading(tmp_path: Path, monkeypatch) -> None:
     """A facts file over MAX_FACTS_FILE_BYTES exits 2 naming the limit, without reading it."""
-    import govrules._cli as cli_module
+    import govrules._facts_io as facts_io
 
-    monkeypatch.setattr(cli_module, "MAX_FACTS_FILE_BYTES", 1000)
+    monkeypatch.setattr(facts_io, "MAX_FACTS_FILE_BYTES", 1000)
     facts = tmp_path / "facts.json"
     facts.write_text('{"conference": {"town_wide": true, "title": "' + "x" * 2000 + '"}}', encoding="utf-8")
     result = CliRunner().invoke(cli, ["check", "conference", str(facts)])

@@ -24,3 +24,16 @@ def broken_ruleset(tmp_path: Path):
         return path
 
     return make
+
+
+@pytest.fixture
+def rule_file(tmp_path: Path):
+    """Write a rule file named ``name`` with ``text`` beside a copy of the shared types.yaml."""
+
+    def make(name: str, text: str) -> Path:
+        shutil.copy(RULESETS / "types.yaml", tmp_path / "types.yaml")
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return make

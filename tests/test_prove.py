@@ -176,7 +176,7 @@ rules:
 """
 
 
-def test_a_derive_function_that_guesses_an_omitted_fact_is_caught_with_a_counterexample(tmp_path: Path) -> None:
+def test_a_derive_function_that_guesses_an_omitted_fact_is_caught_with_a_counterexample(rule_file) -> None:
     """A derive function reading an item's omitted 'reviewed' as false decides on a fact not given: prove fails and says so."""
     from govrules._derive import FUNCTIONS, derived
 
@@ -186,11 +186,7 @@ def test_a_derive_function_that_guesses_an_omitted_fact_is_caught_with_a_counter
         return sum(1 for x in items or () if x.get(field) is not True)
 
     try:
-        (tmp_path / "types.yaml").write_text((ruleset_dir() / "types.yaml").read_text(encoding="utf-8"),
-                                             encoding="utf-8")
-        path = tmp_path / "guessing.yaml"
-        path.write_text(GUESSING_RULESET, encoding="utf-8")
-        run = runner_for_file(path)
+        run = runner_for_file(rule_file("guessing.yaml", GUESSING_RULESET))
         proof = prove(run)
         assert not proof.ok and proof.unsound
         fewer, more = proof.unsound[0]
@@ -202,13 +198,11 @@ def test_a_derive_function_that_guesses_an_omitted_fact_is_caught_with_a_counter
         del FUNCTIONS["count_not_true_guessing"]
 
 
-def test_a_generic_derive_function_reports_the_omitted_fact_and_proves(tmp_path: Path) -> None:
+def test_a_generic_derive_function_reports_the_omitted_fact_and_proves(rule_file) -> None:
     """The same file with count_where (which reports an omitted 'reviewed' as unknown) has no unknown-unsound pair."""
-    (tmp_path / "types.yaml").write_text((ruleset_dir() / "types.yaml").read_text(encoding="utf-8"), encoding="utf-8")
-    path = tmp_path / "guessing.yaml"
-    path.write_text(GUESSING_RULESET.replace("function: count_not_true_guessing",
-                                             "function: count_where").replace(
+    path = rule_file("guessing.yaml", GUESSING_RULESET.replace("function: count_not_true_guessing",
+                                                              "function: count_where").replace(
         "args: {items: minutes.reviewers, field: reviewed}",
-        "args: {items: minutes.reviewers, field: reviewed, value: false}"), encoding="utf-8")
+        "args: {items: minutes.reviewers, field: reviewed, value: false}"))
     proof = prove(runner_for_file(path))
     assert proof.unsound == () and proof.ok, render(proof, runner_for_file(path).spec)

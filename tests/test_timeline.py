@@ -215,7 +215,7 @@ def test_cli_schedule_shows_the_moved_meeting():
     assert data[1] == {"planned": "2026-10-01", "date": "2026-10-08", "moved_by": ["国庆节"]}
 
 
-def test_the_cutoff_is_declared_once_and_an_edited_count_moves_verdict_and_timeline(tmp_path) -> None:
+def test_the_cutoff_is_declared_once_and_an_edited_count_moves_verdict_and_timeline(rule_file) -> None:
     """Three working days instead of two in a copy of meeting.yaml moves check_meeting's cutoff and meeting_timeline's alike."""
     from govrules._rulesets import ruleset_dir, runner, runner_for_file
     from govrules._timeline import declared_nodes, meeting_timeline
@@ -223,10 +223,8 @@ def test_the_cutoff_is_declared_once_and_an_edited_count_moves_verdict_and_timel
     text = (ruleset_dir() / "meeting.yaml").read_text(encoding="utf-8")
     old = "  agenda_cutoff:\n    clause: A1.1.s3\n    quote: 会议召开前两个工作日停止议题收集\n    working_days: 2\n"
     assert text.count(old) == 1  # the one declaration; no other place holds the number
-    (tmp_path / "types.yaml").write_text((ruleset_dir() / "types.yaml").read_text(encoding="utf-8"), encoding="utf-8")
-    (tmp_path / "meeting.yaml").write_text(text.replace(old, old.replace("working_days: 2", "working_days: 3")),
-                                           encoding="utf-8")
-    edited = runner_for_file(tmp_path / "meeting.yaml")
+    edited = runner_for_file(rule_file("meeting.yaml", text.replace(old, old.replace("working_days: 2",
+                                                                                     "working_days: 3"))))
     facts = {"meeting": {"kind": "mayor_office_meeting", "date": "2026-10-08"}}
     # 2026-10-08: two working days before is 09-29 (National Day in between), three is 09-28.
     assert runner("meeting").evaluate(facts).data["agenda_cutoff"] == "2026-09-29"
@@ -255,7 +253,7 @@ def test_every_timeline_key_is_declared_in_a_rule_file_with_a_verbatim_quote() -
     }
 
 
-def test_a_misspelt_time_node_is_a_load_error_with_a_suggestion(tmp_path) -> None:
+def test_a_misspelt_time_node_is_a_load_error_with_a_suggestion(rule_file) -> None:
     """days: time_nodes.agenda_cutof fails at load time at its file:line, suggesting agenda_cutoff."""
     import pytest
 
@@ -263,10 +261,8 @@ def test_a_misspelt_time_node_is_a_load_error_with_a_suggestion(tmp_path) -> Non
     from govrules._rulesets import ruleset_dir, runner_for_file
 
     text = (ruleset_dir() / "meeting.yaml").read_text(encoding="utf-8")
-    (tmp_path / "types.yaml").write_text((ruleset_dir() / "types.yaml").read_text(encoding="utf-8"), encoding="utf-8")
-    (tmp_path / "meeting.yaml").write_text(
-        text.replace("days: time_nodes.agenda_cutoff,", "days: time_nodes.agenda_cutof,", 1), encoding="utf-8")
+    path = rule_file("meeting.yaml", text.replace("days: time_nodes.agenda_cutoff,", "days: time_nodes.agenda_cutof,", 1))
     with pytest.raises(RulesetError) as err:
-        runner_for_file(tmp_path / "meeting.yaml")
+        runner_for_file(path)
     assert "agenda_cutof" in str(err.value) and "agenda_cutoff" in str(err.value)
     assert err.value.line is not None

@@ -9,24 +9,23 @@ from typing import Any, Sequence
 
 import click
 
-from . import _catalogue
-from ._calendar import WorkingCalendar
+from . import _catalogue, _coverage, _docs, _prove
+from ._batch import cli_batch
+from ._cases import check_case, evaluator_for, load_cases
+from ._cli_common import EXIT_ALLOWED, EXIT_LOG_FAILED, EXIT_NOT_ALLOWED, _Fail, calendar_option, make_calendar
+from ._cli_serve import schema_command, serve_command
+from ._cli_timeline import schedule_command, timeline_command
 from ._errors import CalendarError, GovrulesError, InputError, RulesetError
+from ._facade import _evaluate
 from ._limits import MAX_FACTS_FILE_BYTES
+from ._load import TYPES_FILE
+from ._log import DecisionLog, DecisionLogError
 from ._model import Verdict
+from ._remedies import render_remedies
+from ._rulesets import available, load_file, ruleset_dir, runner, runner_for_file
+from ._yaml import load_yaml, plain
 
 SEVERITY_ZH = {"violation": "违规", "requirement": "要求", "warning": "提醒", "info": "说明"}
-EXIT_ALLOWED, EXIT_NOT_ALLOWED, EXIT_BAD_INPUT = 0, 1, 2
-EXIT_LOG_FAILED = 3  # the verdict was printed but --log could not record it (docs/auditing.md)
-
-
-class _Fail(click.ClickException):
-    exit_code = EXIT_BAD_INPUT
-
-    def show(self, file: Any = None) -> None:
-        click.echo(f"govrules: {self.message}", err=True)
-
-
 class _RepeatedKey(Exception):
     pass
 
@@ -61,28 +60,14 @@ def read_facts(path: str) -> Any:
             raise InputError(f"{p}: {exc.args[0]}", "each key once in an object (CONTRACT §1), never last-wins") from None
         except (ValueError, RecursionError) as exc:  # a 4,301-digit number; nesting past the stack
             raise InputError(str(p), f"JSON within govrules' limits ({type(exc).__name__}: {str(exc)[:120]})") from None
-    from ._yaml import load_yaml, plain
     try:
         return plain(load_yaml(p, text, max_chars=MAX_FACTS_FILE_BYTES))
     except RulesetError as exc:
         raise InputError(str(p), f"valid YAML ({exc.message}, line {exc.line})") from None
 
 
-def calendar_option(func: Any) -> Any:
-    return click.option(
-        "--calendar", "calendars", multiple=True, type=click.Path(dir_okay=False),
-        help="A year file (the State Council's notice as data) for a year chinese_calendar lacks; repeatable.",
-    )(func)
-
-
-def make_calendar(paths: Sequence[str]) -> WorkingCalendar | None:
-    return WorkingCalendar.from_files(*paths) if paths else None
-
-
 def render(verdict: Verdict, title: str = "") -> str:
     """A verdict as a clerk reads it: outcome, then each finding with its clause's words."""
-    from ._rulesets import runner
-
     spec = runner(verdict.ruleset).spec
     outcome = spec.outcome(verdict.outcome)
     lines = [f"规则集 {verdict.ruleset}：{title or spec.title}",
@@ -158,17 +143,11 @@ def check(ruleset: str, facts: str | None, as_json: bool, trace: bool, log_path:
 
     With --batch instead of FACTS: exit 0 when every record had a verdict, 2 when any was skipped.
     """
-    from ._facade import _evaluate
-
     if batch_path is not None or facts is None:
-        from ._batch import cli_batch
-
         if facts is not None or batch_path is None:
             raise _Fail("give either FACTS or --batch RECORDS.jsonl" if facts is None
                         else "give either FACTS or --batch, not both")
         sys.exit(cli_batch(ruleset, batch_path, workers, calendars, remedies=remedies))
-
-    from ._log import DecisionLogError
 
     log_failed = None
     try:
@@ -190,8 +169,6 @@ def check(ruleset: str, facts: str | None, as_json: bool, trace: bool, log_path:
             click.echo("")
             click.echo(render_trace(verdict))
         if explain:
-            from ._remedies import render_remedies
-
             click.echo("")
             click.echo(render_remedies(verdict))
     if log_failed is not None:
@@ -203,9 +180,6 @@ def check(ruleset: str, facts: str | None, as_json: bool, trace: bool, log_path:
 
 def _log_decision(ruleset: str, log_path: str, key_file: str | None, given: Any, verdict: Verdict) -> Any:
     """Append the decision; the DecisionLogError when it could not be written, else None."""
-    from ._log import DecisionLog, DecisionLogError
-    from ._rulesets import runner
-
     key = None
     if key_file:
         try:
@@ -240,10 +214,6 @@ def clause(clause_id: str, as_json: bool) -> None:
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
 def lint(paths: Sequence[str]) -> None:
     """Load-time checks over rule files (default: the shipped rulesets); exit 1 on any problem."""
-    from ._cases import check_case, evaluator_for, load_cases
-    from ._load import TYPES_FILE
-    from ._rulesets import load_file, ruleset_dir
-
     files: list[Path] = []
     for p in [Path(x) for x in paths] or [ruleset_dir()]:
         if p.is_dir():
@@ -282,8 +252,6 @@ def lint(paths: Sequence[str]) -> None:
 @cli.command("rulesets")
 def list_rulesets() -> None:
     """List the shipped rulesets with their titles."""
-    from ._rulesets import available, runner
-
     for name in available():
         click.echo(f"{name:12} {runner(name).spec.title}")
 
@@ -293,24 +261,16 @@ def list_rulesets() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the coverage as JSON.")
 def coverage_command(rule_files: Sequence[str], as_json: bool) -> None:
     """Each clause: the rules citing it and the cases firing them; exit 1 on any gap (see docs/auditing.md)."""
-    from ._coverage import coverage, for_files, render
-
     try:
-        cov = coverage(for_files(rule_files) if rule_files else None)
+        cov = _coverage.coverage(_coverage.for_files(rule_files) if rule_files else None)
     except (RulesetError, InputError) as exc:
         raise _Fail(str(exc)) from None
-    click.echo(json.dumps(cov.to_dict(), ensure_ascii=False, sort_keys=True, indent=2) if as_json else render(cov))
+    click.echo(json.dumps(cov.to_dict(), ensure_ascii=False, sort_keys=True, indent=2) if as_json else _coverage.render(cov))
     sys.exit(0 if cov.ok else 1)
 
 
-# The meeting timeline commands live in their own module, which uses the helpers above.
-from ._cli_timeline import schedule_command, timeline_command  # noqa: E402
-
 cli.add_command(timeline_command)
 cli.add_command(schedule_command)
-
-from ._cli_serve import schema_command, serve_command  # noqa: E402
-
 cli.add_command(schema_command)
 cli.add_command(serve_command)
 
@@ -321,15 +281,13 @@ cli.add_command(serve_command)
 @click.option("--check", "check_only", is_flag=True, help="Write nothing; exit 1 if the pages there are out of date.")
 def docs_command(out_dir: str, check_only: bool) -> None:
     """Generate the traceability pages: each clause's words, its rules in Chinese, its spec cases."""
-    from ._docs import stale, write
-
     try:
         if check_only:
-            old = stale(out_dir)
+            old = _docs.stale(out_dir)
             for name in old:
                 click.echo(f"out of date: {Path(out_dir) / name}")
             sys.exit(1 if old else 0)
-        for path in write(out_dir):
+        for path in _docs.write(out_dir):
             click.echo(f"wrote {path}")
     except (RulesetError, InputError) as exc:
         raise _Fail(str(exc)) from None
@@ -339,9 +297,6 @@ def docs_command(out_dir: str, check_only: bool) -> None:
 @click.argument("rulesets", nargs=-1)
 def prove_command(rulesets: Sequence[str]) -> None:
     """No gap, no overlap: every input class of each RULESET (name or rule file; default all) gets one outcome."""
-    from ._prove import hints_for, prove, render
-    from ._rulesets import available, ruleset_dir, runner, runner_for_file
-
     failed = 0
     for name in rulesets or available():
         try:
@@ -349,10 +304,10 @@ def prove_command(rulesets: Sequence[str]) -> None:
                 run, hint_file = runner_for_file(name), Path(name)
             else:
                 run, hint_file = runner(name), ruleset_dir() / f"{name}.yaml"
-            proof = prove(run, hints_for(hint_file))
+            proof = _prove.prove(run, _prove.hints_for(hint_file))
         except (RulesetError, InputError) as exc:
             raise _Fail(str(exc)) from None
-        click.echo(render(proof, run.spec))
+        click.echo(_prove.render(proof, run.spec))
         failed += not proof.ok
     sys.exit(1 if failed else 0)
 

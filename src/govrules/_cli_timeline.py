@@ -10,7 +10,7 @@ import click
 
 from . import _catalogue
 from ._calendar import WorkingCalendar, as_date, default_calendar
-from ._cli import _Fail, calendar_option, make_calendar
+from ._cli_common import _Fail, calendar_option, make_calendar
 from ._errors import CalendarError, InputError
 from ._timeline import Timeline, meeting_schedule, meeting_timeline, weekday_zh
 

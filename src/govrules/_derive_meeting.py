@@ -1,10 +1,10 @@
-"""Derived-fact functions used by the meeting rule files (registered by name in _derive.FUNCTIONS)."""
+"""Derived-fact functions used by the meeting rule files (listed by name in _derive.FUNCTIONS)."""
 
 from __future__ import annotations
 
 from typing import Any, Mapping
 
-from ._derive import Context, Unknown, derived
+from ._derive_core import Context, Unknown, derived
 
 
 @derived("list")

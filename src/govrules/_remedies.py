@@ -29,6 +29,7 @@ from ._calendar import WorkingCalendar, default_calendar
 from ._derive import FUNCTIONS, Context
 from ._errors import CalendarError, InputError
 from ._model import FieldSpec, TypeSpec, Verdict, VerdictData
+from ._run import _get
 from ._validate import validate
 
 MAX_REMEDIES = 8
@@ -362,7 +363,6 @@ def _deadlines(runner: Any, typed: Mapping[str, Any], calendar: WorkingCalendar 
             continue
         holders = [derived.get(d.fact)] if d.fact in derived else []
         if d.fact in runner._items:
-            from ._run import _get
             holders = list(_get(derived, runner._items[d.fact]) or ())
         for h in holders:
             day = h.get(d.field) if isinstance(h, Mapping) else None

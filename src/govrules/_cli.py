@@ -18,7 +18,7 @@ from ._cli_timeline import schedule_command, timeline_command
 from ._errors import CalendarError, GovrulesError, InputError, RulesetError
 from ._facade import _evaluate
 from ._limits import MAX_FACTS_FILE_BYTES
-from ._load import TYPES_FILE
+from ._load import PROVE_POOL_FILE, TYPES_FILE
 from ._log import DecisionLog, DecisionLogError
 from ._model import Verdict
 from ._remedies import render_remedies
@@ -111,10 +111,17 @@ def render_trace(verdict: Verdict) -> str:
     return "\n".join(lines)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # The title is the catalogue's, read when help is shown, not when the module is imported.
+        self.help = f"《{_catalogue.regulation_title()}》 as executable rules: verdicts that cite their clauses."
+        super().format_help_text(ctx, formatter)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="govrules")
 def cli() -> None:
-    """《颛桥镇人民政府工作规则（暂行）》 as executable rules: verdicts that cite their clauses."""
+    """The regulation as executable rules: verdicts that cite their clauses."""
 
 
 @cli.command()
@@ -222,8 +229,8 @@ def lint(paths: Sequence[str]) -> None:
             files.append(p)
     problems = 0
     for f in files:
-        if f.name == TYPES_FILE or f.name.endswith(".prove.yaml"):
-            continue  # prove files are domain hints for `govrules prove`, not rule files
+        if f.name in (TYPES_FILE, PROVE_POOL_FILE) or f.name.endswith(".prove.yaml"):
+            continue  # types.yaml is read with each rule file; prove files and the pool by `govrules prove`
         try:
             if f.name.endswith(".cases.yaml"):
                 # A cases file is only right if its cases pass: run them against the rule file

@@ -46,3 +46,17 @@ def test_no_two_modules_import_each_other_even_indirectly() -> None:
     cycles = [(a, b) for a, b in itertools.combinations(modules, 2)
               if graph.chain_exists(a, b) and graph.chain_exists(b, a)]
     assert cycles == []
+
+
+def test_every_derive_function_is_listed_in_the_registry() -> None:
+    """A function marked @derived in a _derive* module but left out of _derive.FUNCTIONS fails here, not in a rule file."""
+    import importlib
+
+    from govrules._derive import FUNCTIONS
+
+    marked = {name for p in sorted((ROOT / "src" / "govrules").glob("_derive*.py"))
+              for name, obj in vars(importlib.import_module(f"govrules.{p.stem}")).items()
+              if callable(obj) and hasattr(obj, "_derived_returns")}
+    assert len(marked) > 20  # the scan sees the functions it is about
+    assert marked == set(FUNCTIONS)
+    assert all(FUNCTIONS[n].func.__name__ == n for n in FUNCTIONS)

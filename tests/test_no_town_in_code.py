@@ -80,3 +80,35 @@ def test_a_rule_file_added_to_a_copy_of_the_rulesets_is_found(tmp_path: Path, mo
     shutil.copy(tmp_path / "seal.yaml", tmp_path / "seal2.yaml")
     monkeypatch.setattr(_rulesets, "ruleset_dir", lambda: tmp_path)
     assert "seal2" in _rulesets.available() and "prove-pool" not in _rulesets.available()
+
+
+def test_prove_takes_its_people_from_the_pool_beside_the_rule_file(tmp_path: Path) -> None:
+    """govrules prove of a rule file elsewhere uses the prove-pool.yaml beside it: its names, not the shipped ones."""
+    import shutil
+
+    from govrules._prove import classes, hints_for
+    from govrules._rulesets import runner_for_file
+
+    for name in ("seal.yaml", "types.yaml"):
+        shutil.copy(ruleset_dir() / name, tmp_path / name)
+    pool = (ruleset_dir() / "prove-pool.yaml").read_text(encoding="utf-8")
+    (tmp_path / "prove-pool.yaml").write_text(pool.replace("张三", "甲镇长").replace("李四", "乙副镇长"),
+                                              encoding="utf-8")
+    run = runner_for_file(tmp_path / "seal.yaml")
+    _, space = classes(run.spec, run, hints_for(tmp_path / "seal.yaml"))
+    approvers = {(f["seal_use"].get("approver") or {}).get("name") for f in space if "seal_use" in f}
+    assert {"甲镇长", "乙副镇长"} <= approvers and not approvers & {"张三", "李四"}
+
+
+def test_an_inconsistent_pool_is_refused_at_its_file(tmp_path: Path) -> None:
+    """A pool whose portfolio role is not the first portfolio's holder is a RulesetError naming the file."""
+    import pytest
+
+    from govrules import RulesetError
+
+    pool = (ruleset_dir() / "prove-pool.yaml").read_text(encoding="utf-8")
+    bad = tmp_path / "prove-pool.yaml"
+    bad.write_text(pool.replace("portfolio_role: vice_mayor", "portfolio_role: mayor"), encoding="utf-8")
+    with pytest.raises(RulesetError, match="portfolio_role") as caught:
+        load_pool(bad)
+    assert str(bad) in str(caught.value)

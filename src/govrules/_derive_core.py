@@ -55,13 +55,13 @@ class Function:
         """The registry entry for a function marked with ``derived``."""
         params = tuple(p for p in inspect.signature(func).parameters if p != "ctx")
         doc = (func.__doc__ or "").strip().splitlines()[0] if func.__doc__ else ""
-        return cls(func.__name__, func.__derived_returns__, func, params, doc)  # type: ignore[attr-defined]
+        return cls(func.__name__, func._derived_returns, func, params, doc)  # type: ignore[attr-defined]
 
 
 def derived(returns: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Marks a function as callable from rule files, returning ``returns``; ``_derive.FUNCTIONS`` lists it."""
     def mark(func: Callable[..., Any]) -> Callable[..., Any]:
-        func.__derived_returns__ = returns  # type: ignore[attr-defined]
+        func._derived_returns = returns  # type: ignore[attr-defined]
         return func
     return mark
 

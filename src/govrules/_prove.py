@@ -3,8 +3,8 @@
 The input facts of a ruleset are enumerated over finite *classes*: each input field gets a
 small domain by its type (bool → false/true; enum → every code; int → 0..3; a date → the
 anchor, or each deadline derived from the anchor ±1 day; names, persons and the division from
-one consistent pool, ``rulesets/prove-pool.yaml``; lists → small subsets), unless ``rulesets/<name>.prove.yaml`` lists the
-values for a path. A prove file may also split the space into *parts*: each part is its own
+one consistent pool, ``rulesets/prove-pool.yaml``; lists → small subsets), unless
+``rulesets/<name>.prove.yaml`` lists the values for a path. A prove file may also split the space into *parts*: each part is its own
 product (the shared domains with the part's own on top), and the classes are their union —
 for rulesets whose clauses read disjoint groups of fields. docs/prove.md says why each
 reduction is sound.

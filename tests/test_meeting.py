@@ -230,9 +230,11 @@ def test_authority_distinguishes_given_authorised_and_delegated():
     fn = FUNCTIONS["authority"].func
     ctx = Context(default_calendar())
     roles, delegable = ["mayor", "vice_mayor"], ["office"]
-    assert fn(ctx, None, roles, delegable) == "none"
-    assert isinstance(fn(ctx, {"name": "办公室", "role": "office"}, roles, delegable), Unknown)
-    assert fn(ctx, {"name": "李四", "role": "vice_mayor"}, roles, delegable) == "authorised"
-    assert fn(ctx, {"name": "办公室", "role": "office", "delegated_by_mayor": False}, roles, delegable) == "not_authorised"
-    assert fn(ctx, {"name": "办公室", "role": "office", "delegated_by_mayor": True}, roles, delegable) == "authorised"
-    assert fn(ctx, {"name": "某部门", "role": "department", "delegated_by_mayor": True}, roles, delegable) == "not_authorised"
+    by = "delegated_by_mayor"  # the rule file names the field that records the delegation
+    assert fn(ctx, None, roles, delegable, by) == "none"
+    assert isinstance(fn(ctx, {"name": "办公室", "role": "office"}, roles, delegable, by), Unknown)
+    assert fn(ctx, {"name": "李四", "role": "vice_mayor"}, roles, delegable, by) == "authorised"
+    assert fn(ctx, {"name": "办公室", "role": "office", "delegated_by_mayor": False}, roles, delegable, by) == "not_authorised"
+    assert fn(ctx, {"name": "办公室", "role": "office", "delegated_by_mayor": True}, roles, delegable, by) == "authorised"
+    assert fn(ctx, {"name": "某部门", "role": "department", "delegated_by_mayor": True}, roles, delegable, by) == "not_authorised"
+    assert fn(ctx, {"name": "办公室", "role": "office", "delegated_by_mayor": True}, roles, delegable) == "not_authorised"

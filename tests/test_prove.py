@@ -178,13 +178,14 @@ rules:
 
 def test_a_derive_function_that_guesses_an_omitted_fact_is_caught_with_a_counterexample(rule_file) -> None:
     """A derive function reading an item's omitted 'reviewed' as false decides on a fact not given: prove fails and says so."""
-    from govrules._derive import FUNCTIONS, derived
+    from govrules._derive import FUNCTIONS, Function, derived
 
     @derived("int")
     def count_not_true_guessing(ctx, items, field):  # type: ignore[no-untyped-def]
         """Counts items whose field is not true — an omitted field counted as false (the mistake)."""
         return sum(1 for x in items or () if x.get(field) is not True)
 
+    FUNCTIONS["count_not_true_guessing"] = Function.of(count_not_true_guessing)
     try:
         run = runner_for_file(rule_file("guessing.yaml", GUESSING_RULESET))
         proof = prove(run)

@@ -1,4 +1,4 @@
-"""govrules: 《颛桥镇人民政府工作规则（暂行）》 as executable rules with cited verdicts."""
+"""govrules: a town government's working rules as executable rules with cited verdicts."""
 
 from ._calendar import WorkingCalendar
 from ._catalogue import Clause, clause, clauses

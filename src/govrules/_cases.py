@@ -11,7 +11,9 @@ from ruamel.yaml.comments import CommentedMap
 
 from ._calendar import WorkingCalendar
 from ._errors import CalendarError, InputError, RulesetError
+from ._facade import evaluate
 from ._model import Verdict
+from ._rulesets import runner_for_file
 from ._yaml import load_yaml, plain, position
 
 _CASE_KEYS = ("name", "facts", "calendar", "expect")
@@ -159,9 +161,6 @@ def _canon(value: Any) -> str:
 def evaluator_for(cases_file: str | Path) -> Any:
     """How to evaluate a cases file's facts: with the rule file beside it when there is one
     (so an author's edited copy is what gets tested), else with the shipped ruleset."""
-    from ._facade import evaluate
-    from ._rulesets import runner_for_file
-
     cases_file = Path(cases_file)
     rule_file = cases_file.with_name(cases_file.name[: -len(".cases.yaml")] + ".yaml")
     if not rule_file.is_file():

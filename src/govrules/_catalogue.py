@@ -1,8 +1,8 @@
 """The regulation's clauses: stable id, Chinese label, verbatim text, and whether a rule can decide it.
 
 The catalogue is package data (``data/clauses.yaml``), checked against the shipped regulation
-text (``data/zhuanqiao-work-rules.zh.txt``) by :func:`verify_against`, so a rule's quote can be
-trusted to be the law's own words.
+text (the file its ``regulation.text`` names, beside it) by :func:`verify_against`, so a rule's
+quote can be trusted to be the law's own words.
 """
 
 from __future__ import annotations
@@ -27,11 +27,11 @@ __all__ = [
     "parent_id",
     "quote_in_clause",
     "regulation_text",
+    "regulation_title",
     "verify_against",
 ]
 
 _CATALOGUE_FILE = "clauses.yaml"
-_REGULATION_FILE = "zhuanqiao-work-rules.zh.txt"
 _WHITESPACE = re.compile(r"\s+")
 # Annex steps and requirements (A1.2.s1, A1.2.r2) hang off their stage; everything else off
 # the id with its last dotted part removed.
@@ -80,7 +80,16 @@ def _data_file(name: str):
 @functools.cache
 def regulation_text() -> str:
     """The shipped regulation, verbatim (UTF-8), as published."""
-    return _data_file(_REGULATION_FILE).read_text(encoding="utf-8")
+    return _data_file(_regulation()["text"]).read_text(encoding="utf-8")
+
+
+def regulation_title() -> str:
+    """The regulation's title as the catalogue declares it, without 《》."""
+    return _regulation()["title"]
+
+
+def _regulation() -> dict[str, str]:
+    return _load()[2]
 
 
 def _bad_catalogue(message: str) -> RulesetError:
@@ -119,7 +128,7 @@ def _clause_from_entry(index: int, entry: Any) -> Clause:
 
 
 @functools.cache
-def _load() -> tuple[tuple[Clause, ...], dict[str, Clause]]:
+def _load() -> tuple[tuple[Clause, ...], dict[str, Clause], dict[str, str]]:
     # functools.cache: loaded once on first use; a racing second load yields the same value.
     source = _data_file(_CATALOGUE_FILE).read_text(encoding="utf-8")
     try:
@@ -129,13 +138,17 @@ def _load() -> tuple[tuple[Clause, ...], dict[str, Clause]]:
     entries = document.get("clauses") if isinstance(document, dict) else None
     if not isinstance(entries, list):
         raise _bad_catalogue("top level must be a mapping with a 'clauses' list")
+    regulation = document.get("regulation")
+    if not (isinstance(regulation, dict) and set(regulation) == {"title", "text"}
+            and all(isinstance(v, str) and v.strip() for v in regulation.values())):
+        raise _bad_catalogue("top level needs 'regulation' with a 'title' and the 'text' file's name")
     ordered = tuple(_clause_from_entry(i, e) for i, e in enumerate(entries))
     by_id: dict[str, Clause] = {}
     for c in ordered:
         if c.id in by_id:
             raise _bad_catalogue(f"clause id {c.id!r} appears twice")
         by_id[c.id] = c
-    return ordered, by_id
+    return ordered, by_id, dict(regulation)
 
 
 def clauses() -> tuple[Clause, ...]:

@@ -9,45 +9,32 @@ from typing import Any, Sequence
 
 import click
 
-from . import _catalogue
-from ._calendar import WorkingCalendar
+from . import _catalogue, _coverage, _docs, _prove
+from ._batch_cli import cli_batch
+from ._cases import check_case, evaluator_for, load_cases
+from ._cli_common import EXIT_ALLOWED, EXIT_LOG_FAILED, EXIT_NOT_ALLOWED, _Fail, calendar_option, make_calendar
+from ._cli_serve import schema_command, serve_command
+from ._cli_timeline import schedule_command, timeline_command
 from ._errors import CalendarError, GovrulesError, InputError, RulesetError
+from ._facade import _evaluate
+from ._facts_io import read_facts as _read_facts
+from ._load import PROVE_POOL_FILE, TYPES_FILE
+from ._log import DecisionLog, DecisionLogError
 from ._model import Verdict
+from ._remedies import render_remedies
+from ._rulesets import available, load_file, ruleset_dir, runner, runner_for_file
+from ._yaml import load_yaml, plain
 
-SEVERITY_ZH = {"violation": "违规", "requirement": "要求", "warning": "提醒", "info": "说明"}
-EXIT_ALLOWED, EXIT_NOT_ALLOWED, EXIT_BAD_INPUT = 0, 1, 2
-EXIT_LOG_FAILED = 3  # the verdict was printed but --log could not record it (docs/auditing.md)
-
-
-class _Fail(click.ClickException):
-    exit_code = EXIT_BAD_INPUT
-
-    def show(self, file: Any = None) -> None:
-        click.echo(f"govrules: {self.message}", err=True)
+SEVERITY_ZH = _docs.SEVERITY_ZH
 
 
 def read_facts(path: str, encoding: str | None = None) -> Any:
     """Facts from a .json or .yaml file (``-``: stdin); every problem is a clear error naming the file."""
-    from ._facts_io import read_facts as read
-
-    return read(path, encoding)
-
-
-def calendar_option(func: Any) -> Any:
-    return click.option(
-        "--calendar", "calendars", multiple=True, type=click.Path(dir_okay=False),
-        help="A year file (the State Council's notice as data) for a year chinese_calendar lacks; repeatable.",
-    )(func)
-
-
-def make_calendar(paths: Sequence[str]) -> WorkingCalendar | None:
-    return WorkingCalendar.from_files(*paths) if paths else None
+    return _read_facts(path, encoding)
 
 
 def render(verdict: Verdict, title: str = "") -> str:
     """A verdict as a clerk reads it: outcome, then each finding with its clause's words."""
-    from ._rulesets import runner
-
     spec = runner(verdict.ruleset).spec
     outcome = spec.outcome(verdict.outcome)
     lines = [f"规则集 {verdict.ruleset}：{title or spec.title}",
@@ -91,10 +78,17 @@ def render_trace(verdict: Verdict) -> str:
     return "\n".join(lines)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # The title is the catalogue's, read when help is shown, not when the module is imported.
+        self.help = f"《{_catalogue.regulation_title()}》 as executable rules: verdicts that cite their clauses."
+        super().format_help_text(ctx, formatter)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="govrules")
 def cli() -> None:
-    """《颛桥镇人民政府工作规则（暂行）》 as executable rules: verdicts that cite their clauses."""
+    """The regulation as executable rules: verdicts that cite their clauses."""
 
 
 class _CheckCommand(click.Command):
@@ -141,17 +135,11 @@ def check(ruleset: str, facts: str | None, as_json: bool, trace: bool, log_path:
     With --batch instead of FACTS: exit 0 when every record had a verdict, 2 when any was skipped,
     130/143 when stopped by Ctrl-C/SIGTERM (see docs/batch.md).
     """
-    from ._facade import _evaluate
-
     if batch_path is not None or facts is None:
-        from ._batch_cli import cli_batch
-
         if facts is not None or batch_path is None:
             raise _Fail("give either FACTS or --batch RECORDS.jsonl" if facts is None
                         else "give either FACTS or --batch, not both")
         sys.exit(cli_batch(ruleset, batch_path, workers, calendars, remedies=bool(remedies), encoding=encoding))
-
-    from ._log import DecisionLogError
 
     log_failed = None
     try:
@@ -173,8 +161,6 @@ def check(ruleset: str, facts: str | None, as_json: bool, trace: bool, log_path:
             click.echo("")
             click.echo(render_trace(verdict))
         if explain:
-            from ._remedies import render_remedies
-
             click.echo("")
             click.echo(render_remedies(verdict))
     if log_failed is not None:
@@ -186,9 +172,6 @@ def check(ruleset: str, facts: str | None, as_json: bool, trace: bool, log_path:
 
 def _log_decision(ruleset: str, log_path: str, key_file: str | None, given: Any, verdict: Verdict) -> Any:
     """Append the decision; the DecisionLogError when it could not be written, else None."""
-    from ._log import DecisionLog, DecisionLogError
-    from ._rulesets import runner
-
     key = None
     if key_file:
         try:
@@ -223,10 +206,6 @@ def clause(clause_id: str, as_json: bool) -> None:
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
 def lint(paths: Sequence[str]) -> None:
     """Load-time checks over rule files (default: the shipped rulesets); exit 1 on any problem."""
-    from ._cases import check_case, evaluator_for, load_cases
-    from ._load import TYPES_FILE
-    from ._rulesets import load_file, ruleset_dir
-
     files: list[Path] = []
     for p in [Path(x) for x in paths] or [ruleset_dir()]:
         if p.is_dir():
@@ -235,8 +214,8 @@ def lint(paths: Sequence[str]) -> None:
             files.append(p)
     problems = 0
     for f in files:
-        if f.name == TYPES_FILE or f.name.endswith(".prove.yaml"):
-            continue  # prove files are domain hints for `govrules prove`, not rule files
+        if f.name in (TYPES_FILE, PROVE_POOL_FILE) or f.name.endswith(".prove.yaml"):
+            continue  # types.yaml is read with each rule file; prove files and the pool by `govrules prove`
         try:
             if f.name.endswith(".cases.yaml"):
                 # A cases file is only right if its cases pass: run them against the rule file
@@ -265,8 +244,6 @@ def lint(paths: Sequence[str]) -> None:
 @cli.command("rulesets")
 def list_rulesets() -> None:
     """List the shipped rulesets with their titles."""
-    from ._rulesets import available, runner
-
     for name in available():
         click.echo(f"{name:12} {runner(name).spec.title}")
 
@@ -276,24 +253,16 @@ def list_rulesets() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the coverage as JSON.")
 def coverage_command(rule_files: Sequence[str], as_json: bool) -> None:
     """Each clause: the rules citing it and the cases firing them; exit 1 on any gap (see docs/auditing.md)."""
-    from ._coverage import coverage, for_files, render
-
     try:
-        cov = coverage(for_files(rule_files) if rule_files else None)
+        cov = _coverage.coverage(_coverage.for_files(rule_files) if rule_files else None)
     except (RulesetError, InputError) as exc:
         raise _Fail(str(exc)) from None
-    click.echo(json.dumps(cov.to_dict(), ensure_ascii=False, sort_keys=True, indent=2) if as_json else render(cov))
+    click.echo(json.dumps(cov.to_dict(), ensure_ascii=False, sort_keys=True, indent=2) if as_json else _coverage.render(cov))
     sys.exit(0 if cov.ok else 1)
 
 
-# The meeting timeline commands live in their own module, which uses the helpers above.
-from ._cli_timeline import schedule_command, timeline_command  # noqa: E402
-
 cli.add_command(timeline_command)
 cli.add_command(schedule_command)
-
-from ._cli_serve import schema_command, serve_command  # noqa: E402
-
 cli.add_command(schema_command)
 cli.add_command(serve_command)
 
@@ -304,15 +273,13 @@ cli.add_command(serve_command)
 @click.option("--check", "check_only", is_flag=True, help="Write nothing; exit 1 if the pages there are out of date.")
 def docs_command(out_dir: str, check_only: bool) -> None:
     """Generate the traceability pages: each clause's words, its rules in Chinese, its spec cases."""
-    from ._docs import stale, write
-
     try:
         if check_only:
-            old = stale(out_dir)
+            old = _docs.stale(out_dir)
             for name in old:
                 click.echo(f"out of date: {Path(out_dir) / name}")
             sys.exit(1 if old else 0)
-        for path in write(out_dir):
+        for path in _docs.write(out_dir):
             click.echo(f"wrote {path}")
     except (RulesetError, InputError) as exc:
         raise _Fail(str(exc)) from None
@@ -322,9 +289,6 @@ def docs_command(out_dir: str, check_only: bool) -> None:
 @click.argument("rulesets", nargs=-1)
 def prove_command(rulesets: Sequence[str]) -> None:
     """No gap, no overlap: every input class of each RULESET (name or rule file; default all) gets one outcome."""
-    from ._prove import hints_for, prove, render
-    from ._rulesets import available, ruleset_dir, runner, runner_for_file
-
     failed = 0
     for name in rulesets or available():
         try:
@@ -332,10 +296,10 @@ def prove_command(rulesets: Sequence[str]) -> None:
                 run, hint_file = runner_for_file(name), Path(name)
             else:
                 run, hint_file = runner(name), ruleset_dir() / f"{name}.yaml"
-            proof = prove(run, hints_for(hint_file))
+            proof = _prove.prove(run, _prove.hints_for(hint_file))
         except (RulesetError, InputError) as exc:
             raise _Fail(str(exc)) from None
-        click.echo(render(proof, run.spec))
+        click.echo(_prove.render(proof, run.spec))
         failed += not proof.ok
     sys.exit(1 if failed else 0)
 

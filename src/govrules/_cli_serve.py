@@ -7,16 +7,15 @@ from typing import Sequence
 
 import click
 
-from ._cli import _Fail, calendar_option
+from ._cli_common import _Fail, calendar_option
 from ._errors import CalendarError, InputError, RulesetError
+from ._schema import schema
 
 
 @click.command("schema")
 @click.argument("ruleset")
 def schema_command(ruleset: str) -> None:
     """Print RULESET's input as JSON Schema (draft 2020-12), generated from its rule file."""
-    from ._schema import schema
-
     try:
         made = schema(ruleset)
     except (InputError, RulesetError) as exc:

@@ -10,9 +10,9 @@ import click
 
 from . import _catalogue
 from ._calendar import WorkingCalendar, as_date, default_calendar
-from ._cli import _Fail, calendar_option, make_calendar
+from ._cli_common import _Fail, calendar_option, make_calendar
 from ._errors import CalendarError, InputError
-from ._timeline import Timeline, meeting_schedule, meeting_timeline, weekday_zh
+from ._timeline import Timeline, declared_nodes, meeting_schedule, meeting_timeline, weekday_zh
 
 
 def _day(d: dt.date) -> str:
@@ -100,7 +100,8 @@ def schedule_command(start: str, until: str | None, count: int | None, as_json: 
             click.echo(json.dumps([m.to_dict() for m in plan], ensure_ascii=False, sort_keys=True, indent=2))
             return
         first = as_date(start, "start")
-        click.echo(f"镇长办公会议计划（自{_day(first)}起每两周一次，{_catalogue.clause('4.3').label}）")
+        interval = declared_nodes()["next_meeting_by"]  # the clause the rule file cites for the interval
+        click.echo(f"镇长办公会议计划（自{_day(first)}起每两周一次，{_catalogue.clause(interval.clause).label}）")
         click.echo("")
         for i, m in enumerate(plan, 1):
             line = f"{i:>2}. {_day(m.date)}"

@@ -16,7 +16,9 @@ import attrs
 from . import _catalogue
 from ._cases import Case, load_cases
 from ._errors import CalendarError, InputError, RulesetError
+from ._facade import evaluate
 from ._model import RulesetSpec
+from ._rulesets import available, ruleset_dir, runner, runner_for_file
 
 
 @attrs.frozen
@@ -149,9 +151,6 @@ def shipped(broken: list[tuple[str, str]] | None = None) -> tuple[RulesetCases, 
     A rule or cases file that does not load is appended to ``broken`` (when given) and
     skipped; without ``broken`` its RulesetError propagates.
     """
-    from ._facade import evaluate
-    from ._rulesets import available, ruleset_dir, runner
-
     out = []
     for name in available():
         try:
@@ -165,17 +164,15 @@ def shipped(broken: list[tuple[str, str]] | None = None) -> tuple[RulesetCases, 
 
 def for_files(rule_files: Iterable[str | Path]) -> tuple[RulesetCases, ...]:
     """Rule files anywhere (with <stem>.cases.yaml beside each), run on their own runners."""
-    from ._rulesets import runner_for_file
-
     out = []
     for path in rule_files:
         path = Path(path)
         run = runner_for_file(path)
 
-        def evaluate(_name: str, facts: Any, calendar: Any = None, _run: Any = run) -> Any:
+        def with_this_file(_name: str, facts: Any, calendar: Any = None, _run: Any = run) -> Any:
             return _run.evaluate(facts, calendar=calendar)
 
-        out.append(ruleset_cases(run.spec, path.with_name(f"{path.stem}.cases.yaml"), evaluate))
+        out.append(ruleset_cases(run.spec, path.with_name(f"{path.stem}.cases.yaml"), with_this_file))
     return tuple(out)
 
 

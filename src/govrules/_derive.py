@@ -12,60 +12,10 @@ the division does not map) returns ``Unknown`` naming where, instead of guessing
 
 from __future__ import annotations
 
-import datetime as dt
-import inspect
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 
-import attrs
-
-from ._calendar import WorkingCalendar
-
-
-@attrs.define
-class Context:
-    """What a derived function may consult besides its arguments."""
-
-    calendar: WorkingCalendar
-    sources: set[str] = attrs.field(factory=set)  # calendar sources consulted, for data.calendar
-
-    def date(self, value: str | dt.date) -> dt.date:
-        return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
-
-    def note(self, day: dt.date) -> None:
-        self.sources.add(self.calendar.source(day))
-
-
-@attrs.frozen
-class Unknown:
-    """A derived value that depends on facts not given: each ref is (parameter, path suffix)."""
-
-    refs: tuple[tuple[str, str], ...]
-
-
-def unknown_where(param: str, suffixes: list[str]) -> Unknown | None:
-    """``Unknown`` for the given suffixes of one parameter's path, or None when there are none."""
-    return Unknown(tuple((param, s) for s in suffixes)) if suffixes else None
-
-
-@attrs.frozen
-class Function:
-    name: str
-    returns: str  # bool | int | str | date | list
-    func: Callable[..., Any]
-    params: tuple[str, ...]
-    doc: str
-
-
-FUNCTIONS: dict[str, Function] = {}
-
-
-def derived(returns: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    def register(func: Callable[..., Any]) -> Callable[..., Any]:
-        params = tuple(p for p in inspect.signature(func).parameters if p != "ctx")
-        doc = (func.__doc__ or "").strip().splitlines()[0] if func.__doc__ else ""
-        FUNCTIONS[func.__name__] = Function(func.__name__, returns, func, params, doc)
-        return func
-    return register
+from . import _derive_decision, _derive_documents, _derive_meeting
+from ._derive_core import Context, Function, Unknown, derived, unknown_where
 
 
 # ---- sets and look-ups ---------------------------------------------------------------------
@@ -204,13 +154,21 @@ def days_between(ctx: Context, start: str | None, end: str) -> int:
     return (ctx.date(end) - ctx.date(start)).days
 
 
+# Every function a rule file may call, listed here rather than registered by importing a
+# module: what is callable is readable in one place, and no module imports this one back.
+FUNCTIONS: dict[str, Function] = {f.name: f for f in map(Function.of, [
+    lookup_all, names_of, difference, contains, count, count_where, count_in, ceil_fraction, at_least, equals,
+    working_days_before, working_days_after, previous_working_day, deadline_status, days_between,
+    _derive_decision.count_distinct,
+    _derive_documents.only, _derive_documents.code_of,
+    _derive_meeting.names_where, _derive_meeting.missing_from, _derive_meeting.joined, _derive_meeting.exceeds,
+    _derive_meeting.authority,
+])}
+
+
 def call(name: str, ctx: Context, args: Mapping[str, Any]) -> Any:
     fn = FUNCTIONS[name]
     return fn.func(ctx, **args)
 
 
-__all__ = ["FUNCTIONS", "Context", "Unknown", "call", "derived", "unknown_where"]
-
-
-# Area modules register their functions on import; keep this last so `derived` exists first.
-from . import _derive_decision, _derive_documents, _derive_meeting  # noqa: E402,F401
+__all__ = ["FUNCTIONS", "Context", "Function", "Unknown", "call", "derived", "unknown_where"]

@@ -1,10 +1,10 @@
-"""Derived-fact functions used by the decision rule files (registered by name in _derive.FUNCTIONS)."""
+"""Derived-fact functions used by the decision rule files (listed by name in _derive.FUNCTIONS)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from ._derive import Context, derived
+from ._derive_core import Context, derived
 
 
 @derived("int")

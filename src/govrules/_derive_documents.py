@@ -1,11 +1,11 @@
-"""Derived-fact functions used by the documents rule files (registered by name in _derive.FUNCTIONS)."""
+"""Derived-fact functions used by the documents rule files (listed by name in _derive.FUNCTIONS)."""
 
 from __future__ import annotations
 
 import re
 from typing import Any, Mapping
 
-from ._derive import Context, derived
+from ._derive_core import Context, derived
 
 # Enumeration commas, spaces and quotation marks a clerk may or may not type in a listed term.
 _PUNCTUATION = re.compile(r"[\s、，,“”\"'《》]")

@@ -1,10 +1,10 @@
-"""Derived-fact functions used by the meeting rule files (registered by name in _derive.FUNCTIONS)."""
+"""Derived-fact functions used by the meeting rule files (listed by name in _derive.FUNCTIONS)."""
 
 from __future__ import annotations
 
 from typing import Any, Mapping
 
-from ._derive import Context, Unknown, derived
+from ._derive_core import Context, Unknown, derived
 
 
 @derived("list")
@@ -32,7 +32,7 @@ def missing_from(ctx: Context, items: list[Any], present: list[Any]) -> list[Any
 
 @derived("str")
 def joined(ctx: Context, items: list[Any], separator: str = "、") -> str:
-    """The items as one string, e.g. 李四、王五 (the engine carries no lists, so messages need this)."""
+    """The items as one string, e.g. 甲、乙 (the engine carries no lists, so messages need this)."""
     return separator.join(str(x) for x in items or ())
 
 
@@ -44,16 +44,16 @@ def exceeds(ctx: Context, value: int | None, limit: int) -> bool:
 
 @derived("str")
 def authority(ctx: Context, person: Mapping[str, Any] | None, roles: list[str],
-              delegated_roles: list[str] | None = None) -> str | Unknown:
-    """'none' when there is no person; 'authorised' for a role in ``roles``, or in ``delegated_roles`` with delegated_by_mayor; else 'not_authorised' (unknown while that delegation is not given)."""
+              delegated_roles: list[str] | None = None, delegation: str | None = None) -> str | Unknown:
+    """'none' when there is no person; 'authorised' for a role in ``roles``, or in ``delegated_roles`` with the person's ``delegation`` field true; else 'not_authorised' (unknown while that field is not given)."""
     if not person:
         return "none"
     role = person.get("role")
     if role in (roles or ()):
         return "authorised"
-    if role in (delegated_roles or ()):
-        if "delegated_by_mayor" not in person:
-            return Unknown((("person", ".delegated_by_mayor"),))
-        if person["delegated_by_mayor"]:
+    if delegation is not None and role in (delegated_roles or ()):
+        if delegation not in person:
+            return Unknown((("person", f".{delegation}"),))
+        if person[delegation]:
             return "authorised"
     return "not_authorised"

@@ -177,7 +177,7 @@ def pages(cov: Coverage | None = None) -> dict[str, str]:
         for rule in rc.spec.rules:
             by_clause.setdefault(rule.clause, []).append((rc, rule))
     out: dict[str, str] = {}
-    index = [HEADER, "", "# 《颛桥镇人民政府工作规则（暂行）》逐条对照", "",
+    index = [HEADER, "", f"# 《{_catalogue.regulation_title()}》逐条对照", "",
              "每一页按条款顺序列出条款原文、实现它的规则（条件以中文写出）和触发这些规则的规格案例。",
              "规则集：" + ("、".join(f"`{rc.spec.name}`（{rc.spec.title}，版本 {rc.spec.version}）"
                                  for rc in cov.rulesets) or "（无）"), "",

@@ -17,6 +17,7 @@ from ._suggest import did_you_mean
 from ._yaml import load_yaml, plain, position
 
 TYPES_FILE = "types.yaml"
+PROVE_POOL_FILE = "prove-pool.yaml"  # beside the rule files, read by `govrules prove` only
 
 _TOP_KEYS = ("ruleset", "title", "outcomes", "default_outcome", "facts", "inferred", "time_nodes", "derive", "data",
              "rules")
@@ -24,7 +25,7 @@ _NODE_KEYS = ("clause", "quote", "working_days", "days", "direction", "what")
 _RULE_KEYS = ("id", "clause", "quote", "severity", "message", "when", "then", "finding", "description")
 _THEN_KEYS = ("outcome", "data", "assert", "add")
 _FIELD_KEYS = ("type", "label", "required", "values", "items", "fields", "each", "minimum", "unique", "omitted",
-               "because")
+               "because", "holder_role")
 
 
 class _Reader:
@@ -259,6 +260,13 @@ def _type(r: _Reader, node: Any, parent: Any, key: Any, types: Mapping[str, Type
         fields_node = r.mapping(node.get("fields"), f"fields of '{key}'", node, "fields")
         fields = tuple(_field(r, fnode, fields_node, fkey, types) for fkey, fnode in fields_node.items())
         return TypeSpec("object", name=name, fields=fields)
+    holder_role = node.get("holder_role")
+    if holder_role is not None:
+        roles = [c for c, _ in types["role"].values] if "role" in types else []
+        if kind != "mapping" or holder_role not in roles:
+            raise r.fail("'holder_role' applies to mappings only, with a code of the 'role' type", node,
+                         "holder_role", hint=did_you_mean(str(holder_role), roles))
+        return TypeSpec(kind, name=name, holder_role=holder_role)
     minimum = node.get("minimum")
     if minimum is not None and (kind != "int" or not isinstance(minimum, int)):
         raise r.fail(f"'minimum' applies to int fields only, with a whole number", node, "minimum")

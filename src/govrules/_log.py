@@ -25,12 +25,15 @@ import attrs
 
 from ._errors import GovrulesError, InputError
 from ._model import RulesetSpec, Verdict
+from ._remedies import enable as enable_remedies
+from ._rulesets import available, runner
+from ._suggest import did_you_mean
+from ._validate import validate
 
 try:
     import fcntl
 except ImportError:  # pragma: no cover - not POSIX: appends stay single writes, unlocked
     fcntl = None  # type: ignore[assignment]
-from ._validate import validate
 
 _STEP = re.compile(r"^([^\[\]]*)((?:\[(?:\d+|\*)\])*)$")
 
@@ -99,8 +102,6 @@ def _parse_mask(path: str) -> list[tuple[str, str]]:
 
 def _input_paths() -> set[str]:
     """Every field path of every shipped ruleset's input, list indexes left out."""
-    from ._rulesets import available, runner
-
     paths: set[str] = set()
 
     def walk(prefix: str, t: Any) -> None:
@@ -119,8 +120,6 @@ def _input_paths() -> set[str]:
 
 def _known_path(path: str) -> None:
     # A mistyped mask would silently log the very value it was meant to hide: refuse it.
-    from ._suggest import did_you_mean
-
     plain_path = re.sub(r"\[(?:\d+|\*)\]", "", path)
     known = _input_paths()
     if plain_path not in known:
@@ -298,9 +297,7 @@ def configure(*, decision_log: Any = _UNSET, mask: Any = _UNSET, remedies: Any =
     if remedies is not _UNSET:
         if not isinstance(remedies, bool):
             raise InputError("remedies", "true or false", remedies)
-        from ._remedies import enable
-
-        enable(remedies)
+        enable_remedies(remedies)
     global _key
     if log_key is not _UNSET:
         _key = None if log_key is None else _as_key(log_key, "log_key")

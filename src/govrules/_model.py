@@ -45,6 +45,7 @@ class TypeSpec:
     fields: tuple[FieldSpec, ...] = ()
     minimum: int | None = None
     unique: str | None = None  # a list of objects: no two items may share this field's value
+    holder_role: str | None = None  # a mapping whose values name persons: their role (types.yaml)
 
     def field(self, name: str) -> FieldSpec | None:
         for f in self.fields:

@@ -11,6 +11,7 @@ import functools
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
+from . import _catalogue
 from ._rulesets import runner
 from ._schema import openapi_components
 
@@ -133,7 +134,8 @@ def _document(names: tuple[str, ...]) -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "info": {"title": "govrules", "version": release,
-                 "description": "《颛桥镇人民政府工作规则（暂行）》 as executable rules: verdicts that cite their clauses."},
+                 "description": f"《{_catalogue.regulation_title()}》 as executable rules: "
+                                "verdicts that cite their clauses."},
         "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
         "paths": paths,
         "components": {"schemas": schemas},

@@ -3,8 +3,8 @@
 The input facts of a ruleset are enumerated over finite *classes*: each input field gets a
 small domain by its type (bool → false/true; enum → every code; int → 0..3; a date → the
 anchor, or each deadline derived from the anchor ±1 day; names, persons and the division from
-one consistent pool; lists → small subsets), unless ``rulesets/<name>.prove.yaml`` lists the
-values for a path. A prove file may also split the space into *parts*: each part is its own
+one consistent pool, ``rulesets/prove-pool.yaml``; lists → small subsets), unless
+``rulesets/<name>.prove.yaml`` lists the values for a path. A prove file may also split the space into *parts*: each part is its own
 product (the shared domains with the part's own on top), and the classes are their union —
 for rulesets whose clauses read disjoint groups of fields. docs/prove.md says why each
 reduction is sound.
@@ -42,19 +42,69 @@ import attrs
 from ._calendar import default_calendar
 from ._derive import FUNCTIONS, Context
 from ._errors import CalendarError, InputError, RulesetError
+from ._load import PROVE_POOL_FILE
 from ._model import FieldSpec, RulesetSpec, TypeSpec
+from ._rulesets import ruleset_dir
 from ._run import UNDETERMINED
 from ._validate import validate
 from ._yaml import load_yaml, plain
 
 ANCHOR = "2026-10-08"  # a Thursday just after the National Day holiday: deadlines cross a 调休 weekend
 LIMIT = 50_000
-NAMES = {"mayor": "张三", "vice_mayor": "李四", "party_secretary": "孙书记", "office": "镇政府办公室",
-         "office_director": "周主任", "department": "农业服务中心", "public_institution": "社区事务受理中心",
-         "town_company": "镇资产公司", "village_committee": "某村委会"}
-DIVISION = {"agriculture": "李四", "urban": "王五"}
 _HINT_KEYS = ("ruleset", "anchor", "limit", "domains", "parts")
 _PART_KEYS = ("name", "domains")
+_POOL_KEYS = ("names", "division", "portfolio_role", "person_flags")
+
+
+@attrs.frozen
+class Pool:
+    """The people and portfolios generic domains draw from (``prove-pool.yaml`` beside the rule files)."""
+
+    names: Mapping[str, str]  # role code → the name a person of that role gets
+    division: Mapping[str, str]  # portfolio → the name of the person in charge, two or more, in order
+    portfolio_role: str  # the role whose persons hold portfolios
+    person_flags: tuple[str, ...] = ()  # a person's bool fields tried both ways
+
+    @property
+    def portfolios(self) -> tuple[str, str]:
+        first, second = list(self.division)[:2]
+        return first, second
+
+    @property
+    def holders(self) -> tuple[str, str]:
+        first, second = self.portfolios
+        return self.division[first], self.division[second]
+
+
+def load_pool(path: str | Path) -> Pool:
+    """The pool in ``path``, checked to be one consistent pool."""
+    path = Path(path)
+    root = plain(load_yaml(path))
+
+    def bad(message: str) -> RulesetError:
+        return RulesetError(message, file=str(path), hint="keys: " + ", ".join(_POOL_KEYS) + " (docs/prove.md)")
+
+    if not isinstance(root, dict) or sorted(root) != sorted(_POOL_KEYS):
+        raise bad("a prove pool is a mapping with exactly " + ", ".join(_POOL_KEYS))
+    names, division, role = root["names"], root["division"], root["portfolio_role"]
+    for key, value in (("names", names), ("division", division)):
+        if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str)
+                                                  for k, v in value.items()):
+            raise bad(f"'{key}' maps codes to names")
+    if len(division) < 2:
+        raise bad("'division' names at least two portfolios")
+    if not isinstance(role, str) or names.get(role) != next(iter(division.values())):
+        raise bad("'portfolio_role' is a role whose name in 'names' holds the first portfolio")
+    flags = root["person_flags"]
+    if not isinstance(flags, list) or not all(isinstance(x, str) for x in flags):
+        raise bad("'person_flags' lists field names")
+    return Pool(names=dict(names), division=dict(division), portfolio_role=role, person_flags=tuple(flags))
+
+
+def pool_for(directory: str | Path) -> Pool:
+    """The pool beside the rule files in ``directory``, else the shipped one."""
+    path = Path(directory) / PROVE_POOL_FILE
+    return load_pool(path if path.is_file() else ruleset_dir() / PROVE_POOL_FILE)
 
 
 @attrs.frozen
@@ -74,12 +124,13 @@ class Hints:
     domains: Mapping[str, tuple[Any, ...]] = attrs.field(factory=dict)
     file: str | None = None
     parts: tuple[Part, ...] = ()
+    pool: Pool = attrs.field(factory=lambda: pool_for(ruleset_dir()))
 
 
 def load_hints(path: str | Path) -> Hints:
     path = Path(path)
     if not path.exists():
-        return Hints()
+        return Hints(pool=pool_for(path.parent))
     root = plain(load_yaml(path))
     if not isinstance(root, dict):
         raise RulesetError("a prove file is a mapping with 'domains'", file=str(path))
@@ -99,7 +150,8 @@ def load_hints(path: str | Path) -> Hints:
             raise RulesetError("every part of the prove file needs a 'name'", file=str(path))
     return Hints(anchor=str(root.get("anchor", ANCHOR)), limit=int(root.get("limit", LIMIT)),
                  domains=_domains(root.get("domains"), path), file=str(path),
-                 parts=tuple(Part(str(p["name"]), _domains(p.get("domains"), path)) for p in parts))
+                 parts=tuple(Part(str(p["name"]), _domains(p.get("domains"), path)) for p in parts),
+                 pool=pool_for(path.parent))
 
 
 def _domains(domains: Any, path: Path) -> dict[str, tuple[Any, ...]]:
@@ -172,12 +224,13 @@ class _Domains:
             around = sorted({_shift(d, k) for d in days for k in (-1, 0, 1)})
             return absent + around
         if kind == "mapping":
-            return [{}, {"agriculture": "李四"}, dict(DIVISION)]
+            first, _ = self.hints.pool.portfolios
+            return [{}, {first: self.hints.pool.division[first]}, dict(self.hints.pool.division)]
         if kind == "list":
             return self._list(t, path)
         if kind == "object":
             if t.name == "person" or (t.field("name") and t.field("role")):
-                return absent + _persons(t)
+                return absent + _persons(t, self.hints.pool)
             names = [f.name for f in t.fields]
             parts = [self.of(f.type, f"{path}.{f.name}", f.required) for f in t.fields]
             self._check_size(parts, path)
@@ -192,7 +245,8 @@ class _Domains:
             codes = [c for c, _ in it.values]
             return [[], codes] + [[c for c in codes if c != x] for x in codes]
         if it.kind == "str":
-            return [[], ["agriculture"], ["agriculture", "urban"], ["李四"], ["李四", "王五"]]
+            (p1, p2), (h1, h2) = self.hints.pool.portfolios, self.hints.pool.holders
+            return [[], [p1], [p1, p2], [h1], [h1, h2]]
         items = self.of(it, f"{path}[]", True)
         return [[]] + [[x] for x in items]
 
@@ -205,23 +259,21 @@ class _Domains:
                            f"(or those of its fields) under 'domains' in rulesets/{self.spec.name}.prove.yaml")
 
 
-def _persons(t: TypeSpec) -> list[dict[str, Any]]:
+def _persons(t: TypeSpec, pool: Pool) -> list[dict[str, Any]]:
     roles = [c for c, _ in t.field("role").type.values]
+    (first, second), (_, second_holder) = pool.portfolios, pool.holders
+    flags = [x for x in pool.person_flags if t.field(x) is not None]
     out = []
     for role in roles:
-        for delegated in (False, True):
-            p = {"name": NAMES.get(role, role), "role": role}
-            if t.field("delegated_by_mayor") is not None:
-                p["delegated_by_mayor"] = delegated
-            elif delegated:
-                continue
-            if role == "vice_mayor" and t.field("portfolios") is not None:
-                p["portfolios"] = ["agriculture"]
+        for values in itertools.product((False, True), repeat=len(flags)):
+            p = {"name": pool.names.get(role, role), "role": role, **dict(zip(flags, values))}
+            if role == pool.portfolio_role and t.field("portfolios") is not None:
+                p["portfolios"] = [first]
             out.append(p)
-    if "vice_mayor" in roles:
-        p = {"name": "王五", "role": "vice_mayor"}
+    if pool.portfolio_role in roles:
+        p = {"name": second_holder, "role": pool.portfolio_role}
         if t.field("portfolios") is not None:
-            p["portfolios"] = ["urban"]
+            p["portfolios"] = [second]
         out.append(p)
     return out
 

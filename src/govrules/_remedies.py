@@ -29,6 +29,7 @@ from ._calendar import WorkingCalendar, default_calendar
 from ._derive import FUNCTIONS, Context
 from ._errors import CalendarError, InputError
 from ._model import FieldSpec, TypeSpec, Verdict, VerdictData
+from ._run import _get
 from ._validate import validate
 
 MAX_REMEDIES = 8
@@ -101,9 +102,11 @@ class _Pools:
         self._members: dict[int, set[Any]] = {id(self.strings): set(), id(self.names): set(), id(self.keys): set()}
         self._person_names: set[Any] = set()
         division: dict[str, str] = {}
+        holder_role = None
         for f in facts:
             if f.type.kind == "mapping":
-                division.update(typed.get(f.name) or {})  # the division: portfolio → vice mayor
+                division.update(typed.get(f.name) or {})  # the division: portfolio → the person in charge
+                holder_role = holder_role or f.type.holder_role
         self._walk(typed)
         for portfolio, name in division.items():
             self._add(self.keys, portfolio)
@@ -114,9 +117,9 @@ class _Pools:
         for portfolio, name in division.items():
             portfolios.setdefault(name, []).append(portfolio)
         for name, held in portfolios.items():
-            if name not in self._person_names:
+            if holder_role is not None and name not in self._person_names:
                 self._person_names.add(name)
-                self.persons.append({"name": name, "role": "vice_mayor", "portfolios": held})
+                self.persons.append({"name": name, "role": holder_role, "portfolios": held})
         self.name_set = frozenset(self.names)
         self.key_set = frozenset(self.keys)
         self.string_set = frozenset(self.strings)
@@ -235,7 +238,7 @@ def _field(f: FieldSpec, value: Any, path: str, label: str, pools: _Pools, out: 
         # a portfolio it lacks may be given to a vice mayor named in the facts.
         value = value or {}
         keys = [x for x in pools.strings if x not in pools.names and x not in value]
-        names = [p["name"] for p in pools.persons if p.get("role") == "vice_mayor"] or pools.names
+        names = [p["name"] for p in pools.persons if p.get("role") == t.holder_role] or pools.names
         for key in keys:
             for name in names:
                 out.append(Change(path, dict(value), {**value, key: name}, f"在{where}中写明 {key} 由 {name} 分管",
@@ -362,7 +365,6 @@ def _deadlines(runner: Any, typed: Mapping[str, Any], calendar: WorkingCalendar 
             continue
         holders = [derived.get(d.fact)] if d.fact in derived else []
         if d.fact in runner._items:
-            from ._run import _get
             holders = list(_get(derived, runner._items[d.fact]) or ())
         for h in holders:
             day = h.get(d.field) if isinstance(h, Mapping) else None

@@ -9,12 +9,10 @@ from pathlib import Path
 
 from ._check import check
 from ._errors import InputError, RulesetError
-from ._load import TYPES_FILE, load_ruleset, load_types, read_types_text
+from ._load import PROVE_POOL_FILE, TYPES_FILE, load_ruleset, load_types, read_types_text
 from ._model import RulesetSpec, TypeSpec
 from ._run import Runner
 from ._suggest import did_you_mean
-
-NAMES = ("signing", "seal", "decision", "meeting", "minutes", "disclosure", "submission", "conference")
 
 _lock = threading.Lock()
 _runners: dict[str, Runner] = {}
@@ -26,9 +24,15 @@ def ruleset_dir() -> Path:
 
 
 def available() -> list[str]:
-    """The shipped rulesets that have a rule file."""
-    return sorted(p.stem for p in ruleset_dir().glob("*.yaml")
-                  if not p.name.endswith((".cases.yaml", ".prove.yaml")) and p.name != TYPES_FILE)
+    """The shipped rulesets: every rule file in the rulesets directory."""
+    return sorted(p.stem for p in ruleset_dir().glob("*.yaml") if is_rule_file(p))
+
+
+def is_rule_file(path: str | Path) -> bool:
+    """Whether a .yaml file is a rule file, not types.yaml, the prove pool, cases or prove hints."""
+    name = Path(path).name
+    return (name.endswith(".yaml") and not name.endswith((".cases.yaml", ".prove.yaml"))
+            and name not in (TYPES_FILE, PROVE_POOL_FILE))
 
 
 @functools.lru_cache(maxsize=8)

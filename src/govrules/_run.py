@@ -23,7 +23,7 @@ from ._compile import compile_ruleset, engine_rule_name
 from ._derive import FUNCTIONS, Context, Unknown
 from ._engine import Engine, EngineError, Firing, FiringLimitError, NotPlain, plain_copy
 from ._errors import GovrulesError
-from ._model import (SEVERITIES, Condition, FieldSpec, Finding, Need, Pattern, Ref, RuleSpec, RulesetSpec, TypeSpec,
+from ._model import (SEVERITIES, Condition, DataSpec, FieldSpec, Finding, Need, Pattern, Ref, RuleSpec, RulesetSpec, TypeSpec,
                      Verdict, _frozen_copy, owned_trace_step, owned_verdict_data)
 from ._validate import validate
 
@@ -63,6 +63,17 @@ class _Arg(NamedTuple):
     value: Any  # the literal, or the path split into its parts
 
 
+class _DataKey(NamedTuple):
+    """How one verdict data key is filled, prepared once per Runner; exactly one of the ways is set."""
+
+    key: str
+    collect: bool  # gathered from the firings' collect values
+    rank: dict[Any, int] | None  # collect with an order: each value's place
+    source: tuple[str, ...] | None  # copied from one path of the typed facts
+    shape: dict[str, tuple[str, ...]] | None  # a mapping of keys to paths of the typed facts
+    spec: DataSpec  # the rule file's own entry, for a shape the checks did not prepare
+
+
 class _Possible(NamedTuple):
     """A relaxed-only firing: the rule, and the facts not given that it read."""
 
@@ -86,10 +97,10 @@ class Runner:
         self._default_outcome = spec.outcome(spec.default_outcome)
         # Verdict data keys, with their paths split and their orders ranked once.
         self._data_plan = [
-            (d.key, d.collect, {v: i for i, v in enumerate(d.order)} if d.collect and d.order else None,
-             tuple(d.source.split(".")) if not d.collect and d.source else None,
-             {k: tuple(p.split(".")) for k, p in d.shape.items()}
-             if not d.collect and not d.source and isinstance(d.shape, Mapping) else None, d)
+            _DataKey(d.key, d.collect, {v: i for i, v in enumerate(d.order)} if d.collect and d.order else None,
+                     tuple(d.source.split(".")) if not d.collect and d.source else None,
+                     {k: tuple(p.split(".")) for k, p in d.shape.items()}
+                     if not d.collect and not d.source and isinstance(d.shape, Mapping) else None, d)
             for d in spec.data
         ]
         # Each derive spec's function and argument sources, resolved once rather than per call.

@@ -17,6 +17,7 @@ import threading
 from typing import Any
 
 from ._model import FieldSpec, RulesetSpec, TypeSpec
+from ._rulesets import runner
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -26,8 +27,6 @@ _BLANK = r"^\s*$"
 
 def schema(ruleset: str) -> dict[str, Any]:
     """The JSON Schema of the input of the shipped ruleset ``ruleset`` (a fresh copy each call)."""
-    from ._rulesets import runner
-
     spec = runner(ruleset).spec  # an unknown name is an InputError with a "did you mean"
     with _lock:
         made = _made.get(spec.name)

@@ -24,6 +24,7 @@ from ._calendar import WorkingCalendar
 from ._errors import CalendarError, GovrulesError, InputError
 from ._facade import _evaluate
 from ._log import DecisionLog
+from ._openapi import document
 from ._rulesets import available, runner
 from ._schema import schema
 from ._suggest import did_you_mean
@@ -192,8 +193,6 @@ def create_app(*, max_body: int = MAX_BODY, log_path: str | None = None,
         return JSONResponse({"status": "ok", "rulesets": list(names)})
 
     async def openapi(request: Request) -> Response:
-        from ._openapi import document
-
         return JSONResponse(document(list(names)))
 
     routes = [

@@ -19,6 +19,7 @@ from . import _catalogue
 from ._calendar import DateLike, WorkingCalendar, as_date, default_calendar
 from ._errors import CalendarError, GovrulesError, InputError
 from ._model import TimeNodeSpec
+from ._rulesets import runner
 
 __all__ = ["Deadline", "ScheduledMeeting", "Timeline", "meeting_schedule", "meeting_timeline"]
 
@@ -36,7 +37,6 @@ _DECLARED_IN = ("meeting", "minutes")
 def declared_nodes(specs: Any = None) -> dict[str, TimeNodeSpec]:
     """The time nodes by key, from the shipped meeting and minutes rule files (or the given specs)."""
     if specs is None:
-        from ._rulesets import runner  # the rule files, loaded once per process
         specs = [runner(name).spec for name in _DECLARED_IN]
     nodes = {n.key: n for spec in specs for n in spec.time_nodes}
     missing = [k for k in KEYS if k not in nodes]

@@ -14,7 +14,7 @@ A field the rule file marks ``omitted: none`` reads not given as ``null``.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, NamedTuple
 
 import attrs
 
@@ -194,6 +194,18 @@ class _Slow(Exception):
 
 
 _Check = Callable[[Any], Any]
+
+
+class _FieldPlan(NamedTuple):
+    """One field as the compiled fast path checks it."""
+
+    name: str
+    required: bool
+    blankable: bool  # a str or date field: a blank string is "not given"
+    kind: str
+    check: _Check
+    none_when_omitted: bool  # 'omitted: none': not given reads as "there is none"
+
 _COMPILED: dict[int, tuple[tuple[FieldSpec, ...], _Check]] = {}
 
 
@@ -208,8 +220,8 @@ def _compiled(fields: tuple[FieldSpec, ...]) -> _Check:
 
 def _compile_fields(fields: tuple[FieldSpec, ...]) -> _Check:
     known = frozenset(f.name for f in fields)
-    plan = [(f.name, f.required, f.type.kind in ("str", "date"), f.type.kind, _compile_type(f.type),
-             f.omitted == "none")
+    plan = [_FieldPlan(f.name, f.required, f.type.kind in ("str", "date"), f.type.kind, _compile_type(f.type),
+                       f.omitted == "none")
             for f in fields]
 
     def check(given: Any) -> dict[str, Any]:

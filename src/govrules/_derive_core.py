@@ -1,0 +1,69 @@
+"""The types derived-fact functions are written against: Context, Unknown, Function, ``derived``.
+
+Kept apart from the registry (``_derive.FUNCTIONS``) so that the area modules
+(``_derive_meeting`` …) import these and the registry imports them, with no cycle.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+from typing import Any, Callable
+
+import attrs
+
+from ._calendar import WorkingCalendar
+
+
+@attrs.define
+class Context:
+    """What a derived function may consult besides its arguments."""
+
+    calendar: WorkingCalendar
+    sources: set[str] = attrs.field(factory=set)  # calendar sources consulted, for data.calendar
+
+    def date(self, value: str | dt.date) -> dt.date:
+        return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+    def note(self, day: dt.date) -> None:
+        self.sources.add(self.calendar.source(day))
+
+
+@attrs.frozen
+class Unknown:
+    """A derived value that depends on facts not given: each ref is (parameter, path suffix)."""
+
+    refs: tuple[tuple[str, str], ...]
+
+
+def unknown_where(param: str, suffixes: list[str]) -> Unknown | None:
+    """``Unknown`` for the given suffixes of one parameter's path, or None when there are none."""
+    return Unknown(tuple((param, s) for s in suffixes)) if suffixes else None
+
+
+@attrs.frozen
+class Function:
+    name: str
+    returns: str  # bool | int | str | date | list
+    func: Callable[..., Any]
+    params: tuple[str, ...]
+    doc: str
+
+
+    @classmethod
+    def of(cls, func: Callable[..., Any]) -> Function:
+        """The registry entry for a function marked with ``derived``."""
+        params = tuple(p for p in inspect.signature(func).parameters if p != "ctx")
+        doc = (func.__doc__ or "").strip().splitlines()[0] if func.__doc__ else ""
+        return cls(func.__name__, func._derived_returns, func, params, doc)  # type: ignore[attr-defined]
+
+
+def derived(returns: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Marks a function as callable from rule files, returning ``returns``; ``_derive.FUNCTIONS`` lists it."""
+    def mark(func: Callable[..., Any]) -> Callable[..., Any]:
+        func._derived_returns = returns  # type: ignore[attr-defined]
+        return func
+    return mark
+
+
+__all__ = ["Context", "Function", "Unknown", "derived", "unknown_where"]

@@ -36,6 +36,12 @@ def rules(tmp_path):
     return folder / "conference.yaml"
 
 
+def _entry(cache: Path, rules: Path) -> Path:
+    key = _rulesets._cache_key(rules)
+    assert key is not None
+    return cache / f"{key}.pickle"
+
+
 def _no_parsing(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("parsed or checked although a cache entry exists")
@@ -47,7 +53,7 @@ def _no_parsing(monkeypatch):
 def test_a_second_load_reads_the_checked_spec_from_the_cache(cache, rules, monkeypatch):
     """The second load of an unchanged rule file neither parses nor checks, and gives an equal spec."""
     first = load_file(rules)
-    assert len(list(cache.glob("*.pickle"))) == 1
+    assert _entry(cache, rules).is_file()
     _no_parsing(monkeypatch)
     again = load_file(rules)
     assert again == first and again is not first
@@ -65,6 +71,7 @@ def test_every_shipped_rule_file_round_trips_through_the_cache(cache, monkeypatc
 def test_a_changed_rule_file_or_types_file_is_loaded_afresh(cache, rules, edit):
     """Editing the rule file or types.yaml gives a spec of the new contents, not the cached one."""
     first = load_file(rules)
+    before = _entry(cache, rules)
     if edit == "rule file":
         text = rules.read_text(encoding="utf-8")
         rules.write_text(text.replace("title:", "title: 改 ", 1), encoding="utf-8")
@@ -73,25 +80,26 @@ def test_a_changed_rule_file_or_types_file_is_loaded_afresh(cache, rules, edit):
         types = rules.parent / "types.yaml"
         types.write_text(types.read_text(encoding="utf-8") + "\n# an edit\n", encoding="utf-8")
         assert load_file(rules) == first
-    assert len(list(cache.glob("*.pickle"))) == 2
+    after = _entry(cache, rules)
+    assert after != before and before.is_file() and after.is_file()
 
 
 @pytest.mark.parametrize("damage", [b"", b"not a pickle", b"\x80\x05garbage"])
 def test_a_corrupt_cache_entry_is_ignored(cache, rules, damage):
     """A truncated or garbage cache entry is ignored: the file is loaded and checked, no error."""
     first = load_file(rules)
-    (entry,) = cache.glob("*.pickle")
-    entry.write_bytes(damage)
+    _entry(cache, rules).write_bytes(damage)
     assert load_file(rules) == first
 
 
 def test_an_entry_under_the_wrong_key_is_ignored(cache, rules, tmp_path):
     """An entry holding another file's spec (renamed into place) is not used."""
     load_file(rules)
-    (entry,) = cache.glob("*.pickle")
+    entry = _entry(cache, rules)
     other = tmp_path / "rules" / "seal.yaml"
     shutil.copy(RULESETS / "seal.yaml", other)
     key = _rulesets._cache_key(other)
+    assert key is not None
     shutil.copy(entry, cache / f"{key}.pickle")
     assert load_file(other).name == "seal"
 
@@ -129,17 +137,18 @@ def test_a_broken_rule_file_is_never_cached_and_fails_the_same_each_time(cache, 
             load_file(rules)
         errors.append(str(caught.value))
     assert errors[0] == errors[1]
-    assert list(cache.glob("*.pickle")) == []
+    assert not _entry(cache, rules).exists()
 
 
 def test_a_fresh_process_with_a_warm_cache_gives_the_same_verdict(cache):
-    """Two fresh interpreters (cold then warm cache) print the same verdict; the second reads the cache."""
+    """Two fresh interpreters (cold then warm cache) print the same verdict; the second parses neither rule file nor catalogue."""
     code = textwrap.dedent(
         """
-        import json, govrules, govrules._rulesets as r
+        import json, govrules, govrules._rulesets as r, govrules._catalogue as cat
         called = []
-        real = r.load_ruleset
+        real, real_parse = r.load_ruleset, cat._parse
         r.load_ruleset = lambda *a, **k: (called.append(1), real(*a, **k))[1]
+        cat._parse = lambda: (called.append(2), real_parse())[1]
         v = govrules.check_conference(conference={"town_wide": True, "overall_work": True, "mayor_approved": True})
         print(json.dumps([v.to_dict(), len(called)], ensure_ascii=False, sort_keys=True))
         """
@@ -150,4 +159,15 @@ def test_a_fresh_process_with_a_warm_cache_gives_the_same_verdict(cache):
     import json
     (cold, cold_parsed), (warm, warm_parsed) = (json.loads(o) for o in outs)
     assert cold == warm
-    assert (cold_parsed, warm_parsed) == (1, 0)
+    assert (cold_parsed, warm_parsed) == (2, 0)
+
+
+def test_the_clause_catalogue_from_the_cache_equals_the_parsed_one(cache):
+    """The catalogue read back from the cache is equal, clause for clause, to the one parsed from clauses.yaml."""
+    from govrules import _catalogue, _diskcache
+
+    parsed = _catalogue._parse()
+    key = _diskcache.key(b"catalogue")
+    _diskcache.write(key, parsed)
+    assert _diskcache.read(key, tuple) == parsed
+    assert _diskcache.read(key, dict) is None  # an entry of another type reads as none

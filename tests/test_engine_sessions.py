@@ -126,6 +126,32 @@ def test_a_session_the_engine_does_not_report_empty_is_deleted_not_reused(monkey
         assert _summary(engine.run(FACTS_B, _react)) == []
 
 
+def test_a_session_with_an_action_pending_after_retraction_is_deleted(monkeypatch):
+    """If retraction left an action queued (as a $not rule would), the action is abandoned and the session deleted."""
+    real_retract, real_start = durable_rules_engine.retract_facts, durable_rules_engine.start_action_for_state
+    just_retracted, abandoned = [], []
+
+    def retract(handle, text):
+        just_retracted.append(True)
+        return real_retract(handle, text)
+
+    def start(handle, state):
+        if just_retracted:
+            just_retracted.clear()
+            return ("{}", '{"big": {}}')  # what a queued action looks like
+        return real_start(handle, state)
+
+    with Engine("gov", DEFINITION) as engine:
+        engine.run([])  # opens session s0 before the fakes
+        monkeypatch.setattr(durable_rules_engine, "retract_facts", retract)
+        monkeypatch.setattr(durable_rules_engine, "start_action_for_state", start)
+        monkeypatch.setattr(durable_rules_engine, "abandon_action", lambda handle, state: abandoned.append(state))
+        engine.run(FACTS_A, _react)
+        assert abandoned and engine._slot.idle is None
+        monkeypatch.undo()
+        assert _summary(engine.run(FACTS_B, _react)) == []
+
+
 def test_a_run_storing_more_than_the_reuse_limit_deletes_its_session():
     """A run that stored more than MAX_REUSED_FACTS facts frees its session (bounded memory kept between runs)."""
     many = [{"type": "pay", "amount": 101, "n": i} for i in range(_engine.MAX_REUSED_FACTS + 1)]

@@ -271,3 +271,21 @@ def test_every_case_and_example_gives_byte_identical_verdicts_with_reused_sessio
     assert forwards == fresh
     assert backwards[::-1] == fresh
     assert len(inputs) > 200 and sum(text.startswith("{") for text in fresh) > 200
+
+
+def test_an_interrupt_while_emptying_the_session_deletes_it(monkeypatch):
+    """A KeyboardInterrupt raised while the run's facts are retracted propagates, and the session is deleted."""
+    def interrupted(handle, text):
+        raise KeyboardInterrupt
+
+    with Engine("gov", DEFINITION) as engine:
+        handle = engine._slot.ruleset._handle
+        engine.run([])  # opens session s0
+        monkeypatch.setattr(durable_rules_engine, "retract_facts", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            engine.run(FACTS_A, _react)
+        monkeypatch.undo()
+        assert engine._slot.idle is None
+        with pytest.raises(durable_rules_engine.error, match="309"):
+            durable_rules_engine.get_state(handle, "s0")
+        assert _summary(engine.run(FACTS_B, _react)) == []

@@ -292,10 +292,15 @@ class Engine:
             # Only a run that finished may hand its session on, and only once it is empty
             # again; anything else (an exception from react or the engine, a Ctrl-C between
             # two C calls, a large run) deletes it, as every run did before sessions were reused.
-            if finished and self._reuse and len(current.stored) <= MAX_REUSED_FACTS and _empty(ruleset, current):
-                self._slot.idle = sid
-            else:
-                _delete_state(ruleset, sid)
+            reuse = False
+            try:
+                reuse = (finished and self._reuse and len(current.stored) <= MAX_REUSED_FACTS
+                         and _empty(ruleset, current))
+            finally:  # a Ctrl-C inside _empty deletes the session too
+                if reuse:
+                    self._slot.idle = sid
+                else:
+                    _delete_state(ruleset, sid)
 
     def _open_session(self) -> str:
         """A new session in which an action has run, so that delete_state is safe on it.

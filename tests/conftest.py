@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# Checked rule files are cached on disk (govrules._rulesets); tests keep theirs in a private
+# directory instead of the user's cache (child interpreters inherit it). Tests of the cache
+# itself point GOVRULES_CACHE_DIR elsewhere.
+os.environ.setdefault("GOVRULES_CACHE_DIR", tempfile.mkdtemp(prefix="govrules-test-cache-"))
 
 ROOT = Path(__file__).resolve().parents[1]
 RULESETS = ROOT / "rulesets"

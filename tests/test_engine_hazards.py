@@ -293,8 +293,8 @@ def test_two_thousand_sequential_runs_succeed():
     assert counts == [1] * 2000
 
 
-def test_session_is_deleted_after_run():
-    """After run() returns (or raises), the engine no longer knows its session id."""
+def test_session_is_emptied_and_reused_after_a_run_and_deleted_after_an_exception():
+    """A finished run leaves its session empty for the next; a run that raised has its session deleted."""
     seen = []
 
     def react(firing):
@@ -304,13 +304,29 @@ def test_session_is_deleted_after_run():
         return []
 
     with Engine("gov", PAY) as engine:
+        handle = engine._slot.ruleset._handle
         engine.run([{"type": "pay", "amount": 150}], react)
+        assert engine._slot.idle == seen[0]
+        assert durable_rules_engine.get_facts(handle, seen[0]) == "[]"
         with pytest.raises(RuntimeError):
             engine.run([{"type": "pay", "amount": 150}], react)
-        assert len(set(seen)) == 2
-        for sid in seen:
-            with pytest.raises(durable_rules_engine.error, match="309"):
-                engine._slot.ruleset.get_state(sid)
+        assert seen[1] == seen[0] and engine._slot.idle is None
+        with pytest.raises(durable_rules_engine.error, match="309"):
+            engine._slot.ruleset.get_state(seen[0])
+        engine.run([{"type": "pay", "amount": 150}])
+        assert engine._slot.idle not in (None, seen[0])
+
+
+def test_two_thousand_runs_that_raise_succeed_past_the_live_session_limit():
+    """2,000 runs whose react raises each delete their session: no MemoryError at the 1,025th."""
+    def react(firing):
+        raise ValueError("no")
+
+    with Engine("gov", PAY) as engine:
+        for _ in range(2000):
+            with pytest.raises(ValueError):
+                engine.run([{"type": "pay", "amount": 150}], react)
+        assert [f.rule for f in engine.run([{"type": "pay", "amount": 150}])] == ["big"]
 
 
 # 11. Ruleset freeing -----------------------------------------------------------------

@@ -16,6 +16,7 @@ import attrs
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
+from . import _diskcache
 from ._errors import InputError, RulesetError
 
 __all__ = [
@@ -130,6 +131,17 @@ def _clause_from_entry(index: int, entry: Any) -> Clause:
 @functools.cache
 def _load() -> tuple[tuple[Clause, ...], dict[str, Clause], dict[str, str]]:
     # functools.cache: loaded once on first use; a racing second load yields the same value.
+    # The parsed, checked catalogue is also kept on disk (its file is part of every key).
+    key = _diskcache.key(b"catalogue")
+    cached = _diskcache.read(key, tuple)
+    if cached is not None:
+        return cached
+    loaded = _parse()
+    _diskcache.write(key, loaded)
+    return loaded
+
+
+def _parse() -> tuple[tuple[Clause, ...], dict[str, Clause]]:
     source = _data_file(_CATALOGUE_FILE).read_text(encoding="utf-8")
     try:
         document = YAML(typ="safe", pure=True).load(source)

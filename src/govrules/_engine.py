@@ -1,4 +1,4 @@
-"""The only module that touches durable_rules: one private session per evaluation.
+"""The only module that touches durable_rules: one private, emptied session per evaluation.
 
 durable_rules 2.0.28 has sharp edges (see docs/engine.md for the full table and the
 tests that pin each one). This module contains them so nothing else has to know:
@@ -6,8 +6,13 @@ tests that pin each one). This module contains them so nothing else has to know:
 * a private ``Host`` whose timer loop never starts;
 * definitions are validated up front against the constructs that crash, spin or
   silently misbehave, and rewritten into the exact shape the engine needs;
-* every fact gets a unique engine identity, is asserted on its own, and every
-  session is deleted in ``finally`` after a sentinel action has run in it;
+* every fact gets a unique engine identity and is asserted on its own;
+* sessions are reused: after a run that succeeded every fact it stored is retracted and
+  the session is checked empty before the next run may use it; a run that raised, a
+  session that is not empty, or one that held more than MAX_REUSED_FACTS facts is
+  deleted instead (each session is opened with a sentinel action, so delete_state is
+  always safe). Opening and deleting a session per run made glibc trim and re-fault
+  the heap after every evaluation in about half of fresh processes (docs/engine.md);
 * exceptions from ``react`` are carried past the engine's swallow-everything
   action wrapper and re-raised unchanged.
 """
@@ -68,6 +73,14 @@ class FiringLimitError(EngineError):
         super().__init__(f"engine {engine!r}: more than {limit:,} rule firings in one run (rule {rule!r} "
                          f"fired {count:,} times): the rules chain without end")
 
+
+# Sessions are reused (retracted, checked empty) instead of allocated and freed per run.
+# REUSE_SESSIONS is read when an Engine is built; False gives the old fresh-session-per-run
+# behaviour (kept for comparison in tests and benchmarks). A session whose run stored more
+# than MAX_REUSED_FACTS facts is deleted after the run, so an engine keeps at most the
+# pools of a session of that size between runs (durable_rules never shrinks them).
+REUSE_SESSIONS = True
+MAX_REUSED_FACTS = 256
 
 # The backstop's budget: real runs fire a few rules per fact (the meeting ruleset, with 10,000
 # agenda items, about 3 per item); a chain without end reaches any budget in well under a second.
@@ -137,7 +150,7 @@ class _Run:
     stamps: Any = attrs.field(factory=itertools.count)
     firings: list[Firing] = attrs.field(factory=list)
     error: BaseException | None = None
-    actions: int = 0  # actions that ran in this session (delete_state needs at least one)
+    stored: list[str] = attrs.field(factory=list)  # stamps of the facts the engine kept
     limit: int = MAX_FIRINGS_BASE
     engine: str = ""
 
@@ -149,14 +162,23 @@ class _Slot:
     freed (and its ruleset released by the finalizer) without waiting for the GC.
     """
 
-    __slots__ = ("run", "ruleset")
+    __slots__ = ("run", "ruleset", "idle", "opened")
 
     def __init__(self) -> None:
         self.run: _Run | None = None
         self.ruleset: Any = None
+        self.idle: str | None = None  # an empty, opened session waiting for the next run
+        self.opened = 0  # sentinel actions that ran (one per opened session)
 
 
-def _delete_ruleset(handle: int) -> None:
+def _release(slot: _Slot, handle: int) -> None:
+    """Delete the idle session (delete_ruleset does not free sessions), then the ruleset."""
+    sid, slot.idle = slot.idle, None
+    try:
+        if sid is not None:
+            durable_rules_engine.delete_state(handle, sid)
+    except Exception:  # noqa: BLE001 - freeing must never raise from a finalizer
+        pass
     try:
         durable_rules_engine.delete_ruleset(handle)
     except Exception:  # noqa: BLE001 - freeing must never raise from a finalizer
@@ -174,6 +196,7 @@ class Engine:
         self._lock = threading.Lock()
         self._owner: int | None = None
         self._sessions = itertools.count()
+        self._reuse = bool(REUSE_SESSIONS)
         self._slot = _Slot()
         actions = {rule: _make_action(self._slot, rule) for rule in rules}
         actions[_SENTINEL] = _make_sentinel_action(self._slot)
@@ -186,7 +209,7 @@ class Engine:
         ruleset = host.get_ruleset(name)
         self._slot.ruleset = ruleset
         self._host = host
-        self._finalizer = weakref.finalize(self, _delete_ruleset, ruleset._handle)
+        self._finalizer = weakref.finalize(self, _release, self._slot, ruleset._handle)
         # At interpreter exit the process frees everything anyway; calling into the
         # C extension during shutdown only risks a crash.
         self._finalizer.atexit = False
@@ -200,7 +223,7 @@ class Engine:
         facts: Sequence[Mapping],
         react: Callable[[Firing], Sequence[Mapping]] | None = None,
     ) -> list[Firing]:
-        """Evaluate ``facts`` in a fresh session; return every firing in firing order.
+        """Evaluate ``facts`` in a private, empty session; return every firing in firing order.
 
         Each firing is passed to ``react``; the facts it returns are asserted into the
         same session and may fire further rules. ``react`` must return quickly (see
@@ -220,7 +243,7 @@ class Engine:
             self._leave()
 
     def close(self) -> None:
-        """Free the engine's ruleset in durable_rules. Safe to call more than once."""
+        """Free the engine's idle session and ruleset in durable_rules. Safe to call more than once."""
         self._enter("close()")
         try:
             # finalize runs its callback at most once: a second delete_ruleset could
@@ -253,9 +276,14 @@ class Engine:
 
     def _run_locked(self, prepared: list[dict], react: Callable | None) -> list[Firing]:
         ruleset = self._slot.ruleset
-        current = _Run(react=react, sid=f"s{next(self._sessions)}", engine=self._name,
+        sid = self._slot.idle
+        self._slot.idle = None
+        if sid is None:
+            sid = self._open_session()
+        current = _Run(react=react, sid=sid, engine=self._name,
                        limit=MAX_FIRINGS_BASE + MAX_FIRINGS_PER_FACT * len(prepared))
         self._slot.run = current
+        finished = False
         try:
             for index, fact in enumerate(prepared):
                 _assert(ruleset, current, fact, f"facts[{index}]")
@@ -263,28 +291,76 @@ class Engine:
                     break
             if current.error is not None:
                 raise current.error
+            finished = True
             return current.firings
         finally:
-            try:
-                # delete_state on a session where no action ever ran frees uninitialised
-                # pointers. Most runs fire a rule anyway, so the sentinel (one assert and
-                # one action, ~25 % of a small run) is only paid by runs where none fired.
-                if current.actions == 0:
-                    _assert(ruleset, current, {"type": _SENTINEL}, "the closing fact")
-            except Exception:  # noqa: BLE001 - an error from the run itself is already propagating
-                pass
             self._slot.run = None
+            # Only a run that finished may hand its session on, and only once it is empty
+            # again; anything else (an exception from react or the engine, a Ctrl-C between
+            # two C calls, a large run) deletes it, as every run did before sessions were reused.
+            reuse = False
             try:
-                if current.actions:
-                    ruleset.delete_state(current.sid)
-            except Exception:  # noqa: BLE001 - the session may not exist if the first assert failed
-                pass
+                reuse = (finished and self._reuse and len(current.stored) <= MAX_REUSED_FACTS
+                         and _empty(ruleset, current))
+            finally:  # a Ctrl-C inside _empty deletes the session too
+                if reuse:
+                    self._slot.idle = sid
+                else:
+                    _delete_state(ruleset, sid)
+
+    def _open_session(self) -> str:
+        """A new session in which an action has run, so that delete_state is safe on it.
+
+        delete_state frees pointers that only the first action initialises (segfault,
+        docs/engine.md row 2), so the session is opened with the sentinel fact, whose rule
+        fires; the fact is retracted again at once.
+        """
+        ruleset = self._slot.ruleset
+        sid = f"s{next(self._sessions)}"
+        opened = self._slot.opened
+        opening = _Run(react=None, sid=sid, engine=self._name)
+        _assert(ruleset, opening, {"type": _SENTINEL}, "the opening fact")
+        if self._slot.opened != opened + 1:
+            # No action ran: deleting the session would crash, so it is left as it is.
+            raise EngineError(f"engine {self._name!r}: the sentinel rule did not fire in a new session")
+        if not _empty(ruleset, opening):
+            _delete_state(ruleset, sid)
+            raise EngineError(f"engine {self._name!r}: a new session kept its opening fact")
+        return sid
+
+
+def _delete_state(ruleset: Any, sid: str) -> None:
+    try:
+        ruleset.delete_state(sid)
+    except Exception:  # noqa: BLE001 - an error from the run itself may be propagating
+        pass
+
+
+def _empty(ruleset: Any, current: _Run) -> bool:
+    """Retract every fact ``current`` stored; True if the session then holds none and has no action pending.
+
+    A fact that matched no rule was never stored (row 7), so only stored facts are retracted.
+    Retraction only deletes (no ``$not`` rules exist to fire on it), yet both are checked:
+    a session is reused only when the engine itself reports it empty.
+    """
+    if not current.stored:
+        return True  # nothing landed in the session, so nothing can be left in it
+    handle = ruleset._handle
+    sid = current.sid
+    head = '{"sid":"' + sid + '","id":"'
+    try:
+        _, state = durable_rules_engine.retract_facts(handle, ",".join([head + stamp + '"}' for stamp in current.stored]))
+        if durable_rules_engine.start_action_for_state(handle, state):
+            durable_rules_engine.abandon_action(handle, state)
+            return False
+        return durable_rules_engine.get_facts(handle, sid) == "[]"
+    except Exception:  # noqa: BLE001 - any doubt about the session: delete it instead
+        return False
 
 
 def _make_sentinel_action(slot: _Slot) -> Callable[[Any], None]:
     def sentinel(c: Any) -> None:
-        if slot.run is not None:
-            slot.run.actions += 1
+        slot.opened += 1
 
     return sentinel
 
@@ -295,7 +371,6 @@ def _make_action(slot: _Slot, rule: str) -> Callable[[Any], None]:
         current = slot.run
         if current is None:
             return
-        current.actions += 1
         if current.error is not None:
             return
         started = time.monotonic()
@@ -421,6 +496,8 @@ def _assert(ruleset: Any, current: _Run, fact: dict, where: str) -> None:
     stamped = _stamp(current, fact)
     try:
         handle = _assert_fact(ruleset, stamped)
+        if handle is not _NOT_HANDLED:
+            current.stored.append(stamped[_STAMP])
     except _durable.MessageObservedException as exc:
         raise EngineError(f"{where} (type {fact['type']!r}): engine saw a duplicate fact identity") from exc
     except Exception as exc:
@@ -484,7 +561,8 @@ def _assert_in_action(ruleset: Any, current: _Run, fact: dict, where: str) -> No
     """Assert a reacted fact; the engine queues the actions it enables itself."""
     stamped = _stamp(current, fact)
     try:
-        _assert_fact(ruleset, stamped)  # _NOT_HANDLED (no rule cares) is fine here too
+        if _assert_fact(ruleset, stamped) is not _NOT_HANDLED:  # not handled (no rule cares) is fine here too
+            current.stored.append(stamped[_STAMP])
     except _durable.MessageObservedException as exc:
         raise EngineError(f"{where} (type {fact['type']!r}): engine saw a duplicate fact identity") from exc
     except Exception as exc:

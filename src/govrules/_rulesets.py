@@ -1,4 +1,13 @@
-"""Finding, loading and checking rule files; each ruleset is loaded once per process."""
+"""Finding, loading and checking rule files; each ruleset is loaded once per process.
+
+A checked rule file is also kept on disk (a pickle of its RulesetSpec in the user's cache
+directory), keyed by the content hash of the rule file and types.yaml, the file's path,
+govrules' own modules and data (name, size, mtime) and the versions of Python and ruamel.yaml, so a fresh process does not parse the
+YAML and re-run every check on first use. A missing, corrupt, unreadable or foreign cache
+entry is ignored (the file is loaded and checked as without a cache), never an error; only
+files that load and check cleanly are cached. ``GOVRULES_CACHE=0`` turns it off and
+``GOVRULES_CACHE_DIR`` moves it (docs/performance.md, "Start-up").
+"""
 
 from __future__ import annotations
 
@@ -7,6 +16,7 @@ import threading
 from importlib import resources
 from pathlib import Path
 
+from . import _diskcache
 from ._check import check
 from ._errors import InputError, RulesetError
 from ._load import PROVE_POOL_FILE, TYPES_FILE, load_ruleset, load_types, read_types_text
@@ -44,11 +54,20 @@ def _types(directory: str) -> tuple[dict[str, TypeSpec], str]:
 
 
 def load_file(path: str | Path) -> RulesetSpec:
-    """Load and check one rule file; its named types come from types.yaml beside it."""
+    """Load and check one rule file; its named types come from types.yaml beside it.
+
+    The checked spec comes from the on-disk cache when an entry for exactly these
+    contents exists; otherwise the file is loaded and checked, and the result cached.
+    """
     path = Path(path)
+    key = _cache_key(path)
+    cached = _diskcache.read(key, RulesetSpec)
+    if cached is not None:
+        return cached
     types, types_text = _types(str(path.resolve().parent))
     spec = load_ruleset(path, types, types_text)
     check(spec, expected_name=path.stem)
+    _diskcache.write(key, spec)
     return spec
 
 
@@ -70,8 +89,19 @@ def runner(name: str) -> Runner:
 
 
 def runner_for_file(path: str | Path) -> Runner:
-    """A ruleset from any rule file (not cached: the file may be edited between calls)."""
+    """A ruleset from any rule file (no Runner kept: the file may be edited; its checked spec is cached by content)."""
     path = Path(path)
     if not path.is_file():
         raise RulesetError("no such rule file", file=str(path))
     return Runner(load_file(path))
+
+
+def _cache_key(path: Path) -> str | None:
+    """The cache key of rule file ``path`` with its types.yaml, or None (cache off, a file unreadable)."""
+    try:
+        resolved = path.resolve()
+        types = resolved.parent / TYPES_FILE
+        return _diskcache.key(b"ruleset", str(resolved).encode("utf-8", "surrogatepass"), resolved.read_bytes(),
+                              types.read_bytes() if types.is_file() else b"-")
+    except (OSError, ValueError):
+        return None  # the uncached path reports the problem as it always did

@@ -52,9 +52,11 @@ def cli_batch(ruleset: str, path: str, workers: int | None, calendar_files: Sequ
     bar = _Progress(path if path != "-" and sys.stderr.isatty() else None)
     results = run_batch(ruleset, _lines(text, name), workers=workers, calendar_files=calendar_files,
                         remedies=remedies)
-    previous = _catch_signals()
+    previous, stop = _catch_signals()
     try:
         for result in results:
+            if stop.get("signum") is not None:
+                raise _Signalled(stop["signum"])
             if result.output is not None:
                 counts["verdicts"] += 1
                 sys.stdout.write(result.output + "\n")
@@ -93,20 +95,24 @@ def cli_batch(ruleset: str, path: str, workers: int | None, calendar_files: Sequ
     return 2 if counts["bad"] else 0
 
 
-def _catch_signals() -> dict[int, Any]:
+def _catch_signals() -> tuple[dict[int, Any], dict[str, Any]]:
     # SIGTERM (a supervisor, docker stop) and Ctrl-C both end the run the same way: workers
-    # ended, a summary, 128 + signal. A second signal during that cleanup is ignored.
+    # ended, a summary, 128 + signal. The first signal is only noted, and the loop stops at the
+    # next record: an exception raised from the handler could land inside the process pool's
+    # own locks and queues, and a stopped run then hung at exit (seen on 3.10 in CI). A second
+    # signal, for a record that never comes, stops at once; any later one is ignored.
+    stop: dict[str, Any] = {"signum": None, "raised": False}
     if threading.current_thread() is not threading.main_thread():
-        return {}
-    state = {"stopping": False}
+        return {}, stop
 
     def handler(signum: int, frame: Any) -> None:
-        if state["stopping"]:
-            return
-        state["stopping"] = True
-        raise _Signalled(signum)
+        if stop["signum"] is None:
+            stop["signum"] = signum
+        elif not stop["raised"]:
+            stop["raised"] = True
+            raise _Signalled(stop["signum"])
 
-    return {s: signal.signal(s, handler) for s in EXIT_INTERRUPTED}
+    return {s: signal.signal(s, handler) for s in EXIT_INTERRUPTED}, stop
 
 
 def _restore_signals(previous: dict[int, Any]) -> None:

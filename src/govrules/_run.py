@@ -150,7 +150,7 @@ class Runner:
             _, rule = self._rules[firing.rule]
             # Once per firing (not per asserted value); the verdict reuses it.
             full = self._full(typed, firing.matched)
-            new = [{"type": a.fact, **{k: _resolve(v, full) for k, v in a.values}} for a in rule.then.asserts]
+            new = _asserted(rule, full)
             asserted[len(order)] = new
             order.append(firing)
             fulls.append(full)
@@ -268,7 +268,7 @@ class Runner:
             _, rule = self._rules[firing.rule]
             paths = self._read_unknowns(rule, firing.matched, typed, unknowns, maybe)
             full = self._full(typed, firing.matched)
-            new = [{"type": a.fact, **{k: _resolve(v, full) for k, v in a.values}} for a in rule.then.asserts]
+            new = _asserted(rule, full)
             if paths:
                 possible.append(_Possible(rule, paths))
                 for fact in new:
@@ -477,6 +477,11 @@ def _hashable(value: Any) -> Any:
     except TypeError:  # not a shape rule data takes; kept apart rather than failing the verdict
         return ("govrules-unhashable", id(value))
     return value
+
+
+def _asserted(rule: RuleSpec, full: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The facts a firing of ``rule`` asserts for the next rules, its references read from ``full``."""
+    return [{"type": a.fact, **{k: _resolve(v, full) for k, v in a.values}} for a in rule.then.asserts]
 
 
 def _finding(rule: RuleSpec, matched: Mapping[str, Any]) -> Finding:

@@ -39,14 +39,12 @@ from typing import Any, Iterator, Mapping
 
 import attrs
 
-from ._calendar import default_calendar
-from ._derive import FUNCTIONS, Context
+from ._derive import FUNCTIONS
 from ._errors import CalendarError, InputError, RulesetError
 from ._load import PROVE_POOL_FILE
 from ._model import FieldSpec, RulesetSpec, TypeSpec
 from ._rulesets import ruleset_dir
 from ._run import UNDETERMINED
-from ._validate import validate
 from ._yaml import load_yaml, plain
 
 ANCHOR = "2026-10-08"  # a Thursday just after the National Day holiday: deadlines cross a 调休 weekend
@@ -304,17 +302,10 @@ def _deadlines(spec: RulesetSpec, runner: Any, anchor: str) -> list[str]:
                 if s.required and s.type.kind != "date":
                     facts[f.name][s.name] = _sample(s.type)
     try:
-        typed = validate(spec, facts)
-        runner._derive(typed, Context(default_calendar()))
+        prepared = runner.prepare(facts)
     except (InputError, CalendarError, TypeError, ValueError):
         return []
-    found = []
-    for d in spec.derive:
-        fn = FUNCTIONS.get(d.function)
-        v = (typed.get(d.fact) or {}).get(d.field) if isinstance(typed.get(d.fact), dict) else None
-        if fn is not None and fn.returns == "date" and isinstance(v, str) and v not in found:
-            found.append(v)
-    return found
+    return [day for day, _ in runner.derived_dates(prepared)]
 
 
 def _sample(t: TypeSpec) -> Any:
@@ -384,13 +375,12 @@ def prove(runner: Any, hints: Hints | None = None) -> Proof:
     cited: dict[str, bool] = {}
     for part, facts in space:
         try:
-            typed = validate(spec, facts)
-            runner._derive(typed, Context(default_calendar()))
+            prepared = runner.prepare(facts)
             # Keyed by the derived facts, not only what the strict engine sees: a list not given and
             # an empty one give the same engine facts but not the same needs or outcome.
-            key = json.dumps(typed, ensure_ascii=False, sort_keys=True, default=str)
+            key = json.dumps(prepared.facts, ensure_ascii=False, sort_keys=True, default=str)
             if key not in cache:
-                verdict = runner.evaluate(facts)
+                verdict = runner.decide(prepared)
                 fired = tuple(dict.fromkeys((t.rule, outcome_of[t.rule]) for t in verdict.trace
                                             if t.rule in outcome_of))
                 cache[key] = (fired, verdict.outcome)

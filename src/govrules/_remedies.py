@@ -25,11 +25,9 @@ from typing import Any, Iterable, Mapping
 
 import attrs
 
-from ._calendar import WorkingCalendar, default_calendar
-from ._derive import FUNCTIONS, Context
+from ._calendar import WorkingCalendar
 from ._errors import CalendarError, InputError
 from ._model import FieldSpec, TypeSpec, Verdict, VerdictData
-from ._run import _get
 from ._validate import validate
 
 MAX_REMEDIES = 8
@@ -353,24 +351,10 @@ def apply(facts: Any, changes: Iterable[Mapping[str, Any] | Change]) -> Any:
 
 def _deadlines(runner: Any, typed: Mapping[str, Any], calendar: WorkingCalendar | None) -> list[tuple[str, str]]:
     """The dates the ruleset derives (deadlines) for these facts, with their labels."""
-    derived = copy.deepcopy(typed)
     try:
-        runner._derive(derived, Context(calendar or default_calendar()))
+        return runner.derived_dates(runner.derive(typed, calendar))
     except (InputError, CalendarError):
         return []
-    found: list[tuple[str, str]] = []
-    for d in runner.spec.derive:
-        fn = FUNCTIONS.get(d.function)
-        if fn is None or fn.returns != "date":
-            continue
-        holders = [derived.get(d.fact)] if d.fact in derived else []
-        if d.fact in runner._items:
-            holders = list(_get(derived, runner._items[d.fact]) or ())
-        for h in holders:
-            day = h.get(d.field) if isinstance(h, Mapping) else None
-            if isinstance(day, str) and all(day != x for x, _ in found):
-                found.append((day, d.label or f"{d.fact}.{d.field}"))
-    return found
 
 
 def _signature(v: Verdict) -> str:

@@ -10,11 +10,14 @@ and each non-info finding that might hold, names the facts not given it read: ``
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import re
 import threading
 from typing import Any, Mapping, NamedTuple
+
+import attrs
 
 from . import _catalogue
 from ._calendar import WorkingCalendar, default_calendar
@@ -53,6 +56,15 @@ _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 _MAYBE = "govrules__maybe"  # marks an inferred fact asserted by a relaxed-only firing
 _ABSENT = object()  # a path the caller did not give (None is "there is none")
 UNDETERMINED = "undetermined"
+
+
+@attrs.frozen
+class Prepared:
+    """One evaluation's facts after validation and derivation: what ``Runner.decide`` runs on."""
+
+    facts: dict[str, Any]  # validated, with the derived fields filled; not given = absent
+    unknowns: Mapping[str, tuple[str, ...]]  # derived path left not given → the input paths it waits for
+    context: Context  # the calendar the derived dates were counted on
 
 
 class _Arg(NamedTuple):
@@ -138,9 +150,41 @@ class Runner:
             return self._relaxed
 
     def evaluate(self, facts: Any, calendar: WorkingCalendar | None = None) -> Verdict:
-        typed = validate(self.spec, facts)
+        """One verdict: ``decide(prepare(facts, calendar))``."""
+        return self.decide(self.prepare(facts, calendar))
+
+    # ---- the public stages: audit tools (remedies, prove) build on these -------------------
+
+    def prepare(self, facts: Any, calendar: WorkingCalendar | None = None) -> Prepared:
+        """Validate ``facts`` and fill the derived fields: everything before the engine."""
+        return self._prepared(validate(self.spec, facts), calendar)  # validate's result is ours to fill
+
+    def derive(self, typed: Mapping[str, Any], calendar: WorkingCalendar | None = None) -> Prepared:
+        """Fill the derived fields of already validated facts (on a copy; ``typed`` is not changed)."""
+        return self._prepared(copy.deepcopy(dict(typed)), calendar)
+
+    def _prepared(self, typed: dict[str, Any], calendar: WorkingCalendar | None) -> Prepared:
         ctx = Context(calendar or default_calendar())
-        unknowns = self._derive(typed, ctx)
+        return Prepared(typed, self._derive(typed, ctx), ctx)
+
+    def derived_dates(self, prepared: Prepared) -> list[tuple[str, str]]:
+        """The dates the rule file derives for these facts (deadlines), each with its label, once each."""
+        found: list[tuple[str, str]] = []
+        for d in self.spec.derive:
+            fn = FUNCTIONS.get(d.function)
+            if fn is None or fn.returns != "date":
+                continue
+            typed = prepared.facts
+            holders = list(_get(typed, self._items[d.fact]) or ()) if d.fact in self._items else [typed.get(d.fact)]
+            for h in holders:
+                day = h.get(d.field) if isinstance(h, Mapping) else None
+                if isinstance(day, str) and all(day != x for x, _ in found):
+                    found.append((day, d.label or f"{d.fact}.{d.field}"))
+        return found
+
+    def decide(self, prepared: Prepared) -> Verdict:
+        """Run the engine over prepared facts and assemble the verdict (the facts are not changed)."""
+        typed, unknowns, ctx = prepared.facts, prepared.unknowns, prepared.context
         engine_facts = self._engine_facts(typed)
         asserted: dict[int, list[dict[str, Any]]] = {}
         order: list[Firing] = []

@@ -15,22 +15,9 @@ from typing import Any
 
 import pytest
 
+from _procs import alive, descendants
+
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
-
-
-def _children(pid: int) -> set[int]:
-    found: set[int] = set()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-            child = int(entry.name)
-            found |= {child} | _children(child)
-    return found
 
 
 @contextlib.contextmanager
@@ -46,14 +33,6 @@ def _batch(records: Path, **streams: Any) -> Iterator[subprocess.Popen[bytes]]:
         proc.communicate()
 
 
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
 @pytest.mark.parametrize("signum, code", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
 def test_a_signalled_batch_stops_cleanly_and_leaves_no_process(tmp_path, signum, code):
     """SIGTERM/SIGINT mid-batch: exit 128+signal, a 'stopped by' summary, workers and resource tracker gone."""
@@ -65,7 +44,7 @@ def test_a_signalled_batch_stops_cleanly_and_leaves_no_process(tmp_path, signum,
         children: set[int] = set()
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and proc.poll() is None:
-            children |= _children(proc.pid)
+            children |= descendants(proc.pid)
             if out.stat().st_size > 0 and len(children) >= 3:  # 2 workers + the resource tracker
                 break
             time.sleep(0.1)
@@ -76,9 +55,9 @@ def test_a_signalled_batch_stops_cleanly_and_leaves_no_process(tmp_path, signum,
     assert f"stopped by {signal.Signals(signum).name}" in stderr.decode()
     assert "Traceback" not in stderr.decode() and "leaked" not in stderr.decode()
     deadline = time.monotonic() + 10
-    while any(_alive(c) for c in children) and time.monotonic() < deadline:
+    while any(alive(c) for c in children) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not [c for c in children if _alive(c)]
+    assert not [c for c in children if alive(c)]
     written = out.read_bytes().decode("utf-8").split("\n")
     assert written[-1] == ""  # whole lines only
     assert [json.loads(x)["line"] for x in written[:-1]] == list(range(1, len(written)))
@@ -93,16 +72,16 @@ def test_workers_leave_when_their_parent_is_killed(tmp_path):
         children: set[int] = set()
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and len(children) < 3 and proc.poll() is None:
-            children |= _children(proc.pid)
+            children |= descendants(proc.pid)
             time.sleep(0.1)
         time.sleep(1.5)  # past the workers' start-up
         assert proc.poll() is None
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
     deadline = time.monotonic() + 15
-    while any(_alive(c) for c in children) and time.monotonic() < deadline:
+    while any(alive(c) for c in children) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert not [c for c in children if _alive(c)]
+    assert not [c for c in children if alive(c)]
 
 
 def test_a_worker_killed_mid_run_loses_only_its_chunk():

@@ -18,6 +18,8 @@ from click.testing import CliRunner
 from govrules._cli import cli
 from govrules._log import read_log
 
+from _procs import alive, descendants
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "examples").glob("*.json"))
 
@@ -28,33 +30,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def _children(pid: int) -> set[int]:
-    """Every descendant of pid (uvicorn's workers, and anything they started)."""
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
-    found, todo = set(), [pid]
-    while todo:
-        p = todo.pop()
-        kids = {c for c, pp in parents.items() if pp == p}
-        found |= kids
-        todo.extend(kids)
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 def _request(port: int, method: str, path: str, body: bytes | None = None,
@@ -144,14 +119,14 @@ def test_decision_log_has_one_whole_line_per_verdict_across_workers(server):
 def test_terminating_leaves_no_worker_behind(server):
     """SIGTERM stops the server and both workers; no process of it remains. (Runs last in this module.)"""
     proc, port, _ = server
-    workers = _children(proc.pid)
+    workers = descendants(proc.pid)
     assert len(workers) >= 2
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=60) == 0
     deadline = time.monotonic() + 10
-    while any(_alive(p) for p in workers) and time.monotonic() < deadline:
+    while any(alive(p) for p in workers) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not [p for p in workers if _alive(p)]
+    assert not [p for p in workers if alive(p)]
     with pytest.raises(OSError):
         _request(port, "GET", "/healthz")
 

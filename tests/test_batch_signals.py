@@ -23,7 +23,8 @@ pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="re
 @contextlib.contextmanager
 def _batch(records: Path, **streams: Any) -> Iterator[subprocess.Popen[bytes]]:
     """`govrules check conference --batch RECORDS --workers 2` in a subprocess, killed if a test fails."""
-    proc = subprocess.Popen([sys.executable, "-c", "from govrules._cli import main; main()",
+    # faulthandler: a run that hangs is ended with SIGABRT below, and says where each thread was.
+    proc = subprocess.Popen([sys.executable, "-X", "faulthandler", "-c", "from govrules._cli import main; main()",
                              "check", "conference", "--batch", str(records), "--workers", "2"], **streams)
     try:
         yield proc
@@ -50,7 +51,13 @@ def test_a_signalled_batch_stops_cleanly_and_leaves_no_process(tmp_path, signum,
             time.sleep(0.1)
         assert proc.poll() is None, "the batch ended before it could be signalled"
         proc.send_signal(signum)
-        _, stderr = proc.communicate(timeout=60)
+        try:
+            _, stderr = proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.send_signal(signal.SIGABRT)
+            _, stderr = proc.communicate(timeout=30)
+            pytest.fail(f"the batch did not stop within 60 s of {signal.Signals(signum).name}; its threads:\n"
+                        f"{stderr.decode(errors='replace')[-8000:]}")
     assert proc.returncode == code, stderr.decode()
     assert f"stopped by {signal.Signals(signum).name}" in stderr.decode()
     assert "Traceback" not in stderr.decode() and "leaked" not in stderr.decode()
@@ -153,3 +160,26 @@ def test_a_chunk_whose_worker_died_is_reported_and_the_others_rerun():
         assert after.line == 4 and after.output is not None
     finally:
         pool.terminate()
+
+
+def test_terminating_the_pool_unblocks_a_half_written_result():
+    """A worker killed mid-write leaves half a result in the pipe; terminate still lets the pool's thread end."""
+    import os
+    import struct
+
+    from govrules._batch import _Pool
+
+    pool = _Pool(1, ("conference", (), False, os.getpid()))
+    pool.submit([(1, json.dumps({"conference": {"town_wide": False}}))])
+    assert pool.next_results()[0].output is not None  # the worker is up and has answered once
+    manager = pool.executor._executor_manager_thread
+    writer = pool.executor._result_queue._writer
+    # The length header of a 1,000-byte message and one byte of it: what a kill mid-send leaves.
+    os.write(writer.fileno(), struct.pack("!i", 1000) + b"x")
+    try:
+        pool.terminate()
+        manager.join(timeout=20)
+        assert not manager.is_alive(), "the executor's manager thread still waits for the rest of the message"
+    finally:
+        if not writer.closed:  # without the fix: let the thread see EOF so this test run can exit
+            writer.close()

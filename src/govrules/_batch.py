@@ -269,6 +269,7 @@ class _Pool:
         # ProcessPoolExecutor has no public way to stop running workers before 3.14
         # (terminate_workers); shutdown() alone waits for the chunks in flight.
         processes = list((getattr(self.executor, "_processes", None) or {}).values())
+        result_writer = getattr(getattr(self.executor, "_result_queue", None), "_writer", None)  # shutdown drops it
         # Before 3.12 the executor's manager thread then joins the queue's feeder thread,
         # which may be blocked for ever writing a chunk no worker will read (a full pipe):
         # the process would print its summary and never exit. Nothing queued is wanted now.
@@ -281,6 +282,13 @@ class _Pool:
                 process.terminate()
         for process in processes:
             process.join(timeout=5)
+        # A worker killed while writing its result leaves half a message in the result pipe;
+        # the executor's manager thread then waits for the rest for ever (this process holds
+        # the pipe's write end too), and interpreter exit joins that thread: the run printed
+        # its summary and never exited. With our write end closed the thread reads EOF instead,
+        # takes the pool as broken and ends.
+        if result_writer is not None:
+            result_writer.close()
 
 
 def _all_bad(chunk: list[tuple[int, str]], why: str) -> list[Result]:

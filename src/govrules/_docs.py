@@ -112,6 +112,20 @@ def then_text(labels: _Labels, spec: RulesetSpec, rule: RuleSpec) -> list[str]:
     return out
 
 
+def precedence_text(spec: RulesetSpec, rule: RuleSpec) -> list[str]:
+    """The rule file's declared precedence (``overrides``) for one rule, both ways, in words."""
+    def named(rid: str) -> str:
+        other = spec.rule(rid)
+        return f"`{rid}`（{other.clause}，结论 {other.then.outcome}）"
+    out = []
+    if rule.overrides:
+        out.append("- 优先于（同时触发时以本规则的结论为准）：" + "、".join(named(r) for r in rule.overrides))
+    yielding = [r.id for r in spec.rules if rule.id in r.overrides]
+    if yielding:
+        out.append("- 让位于（同时触发时以对方的结论为准）：" + "、".join(named(r) for r in yielding))
+    return out
+
+
 def _md(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
@@ -151,6 +165,7 @@ def render_clause(c: Any, rules: list[tuple[RulesetCases, RuleSpec]], leaf: bool
         lines.extend(f"  - {pattern_text(labels, p)}" for p in rule.when)
         for t in then_text(labels, rc.spec, rule):
             lines.append(f"- {t}")
+        lines.extend(precedence_text(rc.spec, rule))
         lines.append("")
         for run in rc.cases:
             if rule.id in run.fired:

@@ -22,7 +22,8 @@ PROVE_POOL_FILE = "prove-pool.yaml"  # beside the rule files, read by `govrules 
 _TOP_KEYS = ("ruleset", "title", "outcomes", "default_outcome", "facts", "inferred", "time_nodes", "derive", "data",
              "rules")
 _NODE_KEYS = ("clause", "quote", "working_days", "days", "direction", "what")
-_RULE_KEYS = ("id", "clause", "quote", "severity", "message", "when", "then", "finding", "description")
+_RULE_KEYS = ("id", "clause", "quote", "severity", "message", "when", "then", "finding", "description",
+              "overrides")
 _THEN_KEYS = ("outcome", "data", "assert", "add")
 _FIELD_KEYS = ("type", "label", "required", "values", "items", "fields", "each", "minimum", "unique", "omitted",
                "because", "holder_role")
@@ -363,6 +364,14 @@ def _rule(r: _Reader, node: Any, parent: Any, index: int) -> RuleSpec:
     if not isinstance(finding, bool):
         raise r.fail("'finding' must be true or false", node, "finding")
     positions = {k: r.where(node, k) for k in node}
+    overrides: list[str] = []
+    if "overrides" in node:
+        o_node = r.seq(node["overrides"], f"'overrides' of {what} (a list of rule ids)", node, "overrides")
+        for j, item in enumerate(o_node):
+            if not isinstance(item, str) or not item:
+                raise r.fail(f"'overrides' of {what} lists rule ids; item {j + 1} is not one", o_node, j)
+            overrides.append(item)
+            positions[f"overrides[{j}]"] = r.where(o_node, j)
     return RuleSpec(
         id=r.text(node, "id", what), clause=_clause_id(r, node), quote=r.text(node, "quote", what),
         severity=r.text(node, "severity", what), message=r.text(node, "message", what),
@@ -370,7 +379,7 @@ def _rule(r: _Reader, node: Any, parent: Any, index: int) -> RuleSpec:
         then=Then(outcome=outcome, data=pairs("data"), asserts=tuple(asserts), add=pairs("add"),
                   where=r.where(node, "then")),
         finding=finding, description=r.text(node, "description", what, required=False),
-        where=r.where(parent, index), positions=positions,
+        overrides=tuple(overrides), where=r.where(parent, index), positions=positions,
     )
 
 

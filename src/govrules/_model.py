@@ -141,6 +141,11 @@ class RuleSpec:
     then: Then
     finding: bool = True  # False: a chaining step, shown in the trace but not as a finding
     description: str = ""
+    # Declared precedence (docs/ruleset-format.md, "Overrides"): the ids of rules whose outcome
+    # this rule's outcome prevails over when both fire. The outcome ranking still decides the
+    # verdict; the check refuses an override the ranking would not honour, and `govrules prove`
+    # flags two rules that fire together with different outcomes when neither overrides the other.
+    overrides: tuple[str, ...] = ()
     where: Where | None = attrs.field(default=None, eq=False)
     positions: Mapping[str, Where] = attrs.field(factory=dict, eq=False, repr=False)
 

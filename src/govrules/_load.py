@@ -11,7 +11,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ._errors import RulesetError
 from ._model import (
     KINDS, OPERATORS, Assertion, Condition, DataSpec, DeriveSpec, FieldSpec, OutcomeSpec,
-    Pattern, Ref, RuleSpec, RulesetSpec, Then, TimeNodeSpec, TypeSpec, Where,
+    Pattern, Ref, RuleSpec, RulesetSpec, Then, TimelineSpec, TimeNodeSpec, TypeSpec, Where,
 )
 from ._suggest import did_you_mean
 from ._yaml import load_yaml, plain, position
@@ -19,8 +19,9 @@ from ._yaml import load_yaml, plain, position
 TYPES_FILE = "types.yaml"
 PROVE_POOL_FILE = "prove-pool.yaml"  # beside the rule files, read by `govrules prove` only
 
-_TOP_KEYS = ("ruleset", "title", "outcomes", "default_outcome", "facts", "inferred", "time_nodes", "derive", "data",
-             "rules")
+_TOP_KEYS = ("ruleset", "title", "outcomes", "default_outcome", "facts", "inferred", "time_nodes", "timeline",
+             "derive", "data", "rules")
+_TIMELINE_KEYS = ("meeting", "include", "interval")
 _NODE_KEYS = ("clause", "quote", "working_days", "days", "direction", "what")
 _RULE_KEYS = ("id", "clause", "quote", "severity", "message", "when", "then", "finding", "description",
               "overrides")
@@ -188,7 +189,25 @@ def parse_ruleset(text: str, file: str, types: Mapping[str, TypeSpec], types_tex
         name=name, title=title, file=file, version=version, outcomes=tuple(outcomes),
         default_outcome=default, facts=facts, inferred=inferred, derive=tuple(derive),
         data=tuple(data), rules=rules, types=dict(types), positions=positions, time_nodes=time_nodes,
+        timeline=_timeline(r, root, nodes),
     )
+
+
+def _timeline(r: _Reader, root: CommentedMap, nodes: Mapping[str, TimeNodeSpec]) -> TimelineSpec | None:
+    """``timeline:``: the meeting the time nodes are counted around, other files' nodes, the interval node."""
+    if "timeline" not in root:
+        return None
+    node = r.mapping(root["timeline"], "'timeline'", root, "timeline")
+    r.known_keys(node, _TIMELINE_KEYS, "'timeline'")
+    include = r.seq(node.get("include", CommentedSeq()), "'include' of 'timeline' (rule file names)", node, "include")
+    if not all(isinstance(x, str) and x for x in include):
+        raise r.fail("'include' of 'timeline' lists rule file names (without .yaml)", node, "include")
+    interval = node.get("interval")
+    if interval is not None and interval not in nodes:
+        raise r.fail(f"'interval' of 'timeline' names a time node of this file; there is no '{interval}'", node,
+                     "interval", hint=did_you_mean(str(interval), list(nodes)))
+    return TimelineSpec(meeting=r.text(node, "meeting", "'timeline'"), include=tuple(str(x) for x in include),
+                        interval=interval, where=r.where(root, "timeline"))
 
 
 def _time_nodes(r: _Reader, root: CommentedMap) -> tuple[TimeNodeSpec, ...]:

@@ -182,6 +182,23 @@ class TimeNodeSpec:
 
 
 @attrs.frozen
+class TimelineSpec:
+    """What a timeline of this file's time nodes is called and made of (``timeline:``).
+
+    ``meeting`` names the meeting the nodes are counted around (the chart's heading);
+    ``include`` names the other rule files (beside this one) whose time nodes join the
+    timeline, after this file's own; ``interval`` is the node that spaces a schedule of
+    meetings. ``govrules timeline``/``schedule`` and ``meeting_timeline`` read these, so no
+    meeting name, ruleset name or node key is written in the code.
+    """
+
+    meeting: str
+    include: tuple[str, ...] = ()
+    interval: str | None = None
+    where: Where | None = attrs.field(default=None, eq=False)
+
+
+@attrs.frozen
 class OutcomeSpec:
     id: str
     label: str
@@ -215,6 +232,7 @@ class RulesetSpec:
     rules: tuple[RuleSpec, ...]
     types: Mapping[str, TypeSpec] = attrs.field(factory=dict, repr=False)
     time_nodes: tuple[TimeNodeSpec, ...] = ()
+    timeline: TimelineSpec | None = None
     # Where top-level entries stood ("ruleset", "default_outcome", "outcomes[0]", "inferred.x"),
     # so checks on them can point at a line too.
     positions: Mapping[str, Where] = attrs.field(factory=dict, eq=False, repr=False)

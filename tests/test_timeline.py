@@ -277,7 +277,7 @@ def test_the_timeline_keys_heading_and_order_come_from_the_rule_files(rule_file)
     from govrules._timeline import declared_nodes, timeline_spec
 
     text = (ruleset_dir() / "meeting.yaml").read_text(encoding="utf-8")
-    text = text.replace("  meeting: 镇长办公会议\n", "  meeting: 专题例会\n").replace(
+    text = text.replace("  meeting_name: 镇长办公会议\n", "  meeting_name: 专题例会\n").replace(
         "  notice_by:\n", "  notice_sent_by:\n").replace("time_nodes.notice_by", "time_nodes.notice_sent_by")
     path = rule_file("meeting.yaml", text)
     shutil.copy(ruleset_dir() / "minutes.yaml", path.parent / "minutes.yaml")

@@ -19,9 +19,9 @@ from ._yaml import load_yaml, plain, position
 TYPES_FILE = "types.yaml"
 PROVE_POOL_FILE = "prove-pool.yaml"  # beside the rule files, read by `govrules prove` only
 
-_TOP_KEYS = ("ruleset", "title", "outcomes", "default_outcome", "facts", "inferred", "time_nodes", "timeline",
+_TOP_KEYS = ("ruleset", "title", "summary", "outcomes", "default_outcome", "facts", "inferred", "time_nodes", "timeline",
              "derive", "data", "rules")
-_TIMELINE_KEYS = ("meeting", "include", "interval")
+_TIMELINE_KEYS = ("meeting_name", "include", "interval")
 _NODE_KEYS = ("clause", "quote", "working_days", "days", "direction", "what")
 _RULE_KEYS = ("id", "clause", "quote", "severity", "message", "when", "then", "finding", "description",
               "overrides")
@@ -110,6 +110,7 @@ def parse_ruleset(text: str, file: str, types: Mapping[str, TypeSpec], types_tex
     r.known_keys(root, _TOP_KEYS, "the rule file")
     name = r.text(root, "ruleset", "the rule file")
     title = r.text(root, "title", "the rule file", required=False)
+    summary = r.text(root, "summary", "the rule file", required=False)
 
     outcomes = []
     for i, node in enumerate(r.seq(root.get("outcomes"), "'outcomes'", root, "outcomes")):
@@ -186,7 +187,7 @@ def parse_ruleset(text: str, file: str, types: Mapping[str, TypeSpec], types_tex
     if "inferred" in root:
         positions.update({f"inferred.{k}": r.where(root["inferred"], k) for k in root["inferred"]})
     return RulesetSpec(
-        name=name, title=title, file=file, version=version, outcomes=tuple(outcomes),
+        name=name, title=title, summary=summary, file=file, version=version, outcomes=tuple(outcomes),
         default_outcome=default, facts=facts, inferred=inferred, derive=tuple(derive),
         data=tuple(data), rules=rules, types=dict(types), positions=positions, time_nodes=time_nodes,
         timeline=_timeline(r, root, nodes),
@@ -206,7 +207,7 @@ def _timeline(r: _Reader, root: CommentedMap, nodes: Mapping[str, TimeNodeSpec])
     if interval is not None and interval not in nodes:
         raise r.fail(f"'interval' of 'timeline' names a time node of this file; there is no '{interval}'", node,
                      "interval", hint=did_you_mean(str(interval), list(nodes)))
-    return TimelineSpec(meeting=r.text(node, "meeting", "'timeline'"), include=tuple(str(x) for x in include),
+    return TimelineSpec(meeting=r.text(node, "meeting_name", "'timeline'"), include=tuple(str(x) for x in include),
                         interval=interval, where=r.where(root, "timeline"))
 
 

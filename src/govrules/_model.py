@@ -185,7 +185,7 @@ class TimeNodeSpec:
 class TimelineSpec:
     """What a timeline of this file's time nodes is called and made of (``timeline:``).
 
-    ``meeting`` names the meeting the nodes are counted around (the chart's heading);
+    ``meeting`` (``meeting_name:`` in the file) names the meeting the nodes are counted around (the chart's heading);
     ``include`` names the other rule files (beside this one) whose time nodes join the
     timeline, after this file's own; ``interval`` is the node that spaces a schedule of
     meetings. ``govrules timeline``/``schedule`` and ``meeting_timeline`` read these, so no
@@ -233,6 +233,7 @@ class RulesetSpec:
     types: Mapping[str, TypeSpec] = attrs.field(factory=dict, repr=False)
     time_nodes: tuple[TimeNodeSpec, ...] = ()
     timeline: TimelineSpec | None = None
+    summary: str = ""  # one line: the question the ruleset answers and its clauses (its function's help)
     # Where top-level entries stood ("ruleset", "default_outcome", "outcomes[0]", "inferred.x"),
     # so checks on them can point at a line too.
     positions: Mapping[str, Where] = attrs.field(factory=dict, eq=False, repr=False)

@@ -118,7 +118,7 @@ def _document(names: tuple[str, ...]) -> dict[str, Any]:
                               "content": {"application/schema+json": {"schema": {"type": "object"}}}}}
         | _problems(404)}}
     paths["/v1/clauses/{id}"] = {"get": {
-        "operationId": "clause", "summary": "a clause's label and words (id such as 5.2.1, or its label 五（二）1)",
+        "operationId": "clause", "summary": "a clause's label and words (by its id, or by its label as the regulation prints it)",
         "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
         "responses": _ok("Clause", "the clause") | _problems(404)}}
     paths["/v1/timeline/{date}"] = {"get": {

@@ -70,3 +70,16 @@ def test_cli_docs_writes_pages_and_check_reports_staleness(tmp_path: Path) -> No
     (out / "annex-1.md").write_text("edited", encoding="utf-8")
     result = CliRunner().invoke(cli, ["docs", "--out", str(out), "--check"])
     assert result.exit_code == 1 and "annex-1.md" in result.output
+
+
+def test_a_rules_declared_precedence_is_shown_both_ways_on_its_page() -> None:
+    """A rule with 'overrides' lists what it prevails over (优先于); the overridden rule lists what it yields to (让位于)."""
+    from govrules._docs import precedence_text
+    from govrules._rulesets import runner
+
+    spec = runner("minutes").spec
+    over = precedence_text(spec, spec.rule("minutes.reviews-missing"))
+    under = precedence_text(spec, spec.rule("minutes.drafted-in-time"))
+    assert over == ["- 优先于（同时触发时以本规则的结论为准）：`minutes.drafted-in-time`（A1.4.s1，结论 complete）"]
+    assert len(under) == 1 and under[0].startswith("- 让位于") and "`minutes.reviews-missing`" in under[0]
+    assert precedence_text(spec, spec.rule("minutes.not-drafted")) == []

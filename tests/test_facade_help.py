@@ -22,7 +22,7 @@ def test_generated_docstrings_are_up_to_date():
     assert TARGET.read_text(encoding="utf-8") == render(), "stale: run python -m govrules._facade_doc"
 
 
-@pytest.mark.parametrize("function, ruleset", [(f, r) for f, r, _ in FUNCTIONS])
+@pytest.mark.parametrize("function, ruleset", list(FUNCTIONS))
 def test_each_docstring_lists_facts_outcomes_and_errors(function, ruleset):
     """help() shows every fact with its label and type, every outcome, and the errors raised."""
     spec = runner(ruleset).spec

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 from govrules import _catalogue
@@ -112,3 +113,42 @@ def test_an_inconsistent_pool_is_refused_at_its_file(tmp_path: Path) -> None:
     with pytest.raises(RulesetError, match="portfolio_role") as caught:
         load_pool(bad)
     assert str(bad) in str(caught.value)
+
+
+# A clause label as the regulation numbers it: 五（二）, 附件1（四）, 三（一）（二）.
+_LABEL = re.compile(r"[一二三四五六七八九十]+（[一二三四五六七八九十]+）|附件\d")
+# The facade is the contract (CONTRACT §1): one function per shipped ruleset, named in code.
+_CONTRACT_MODULES = ("_facade.py", "_facade_doc.py")
+
+
+def _rule_file_words() -> dict[str, set[str]]:
+    from govrules._rulesets import available, load_file
+
+    specs = [load_file(ruleset_dir() / f"{n}.yaml") for n in available()]
+    return {
+        "clause id": set(_catalogue.clause_ids()) - {"0", "1", "2", "3", "4", "5", "6", "final"},
+        "time node": {n.key for s in specs for n in s.time_nodes},
+        "meeting name": {s.timeline.meeting for s in specs if s.timeline},
+        "ruleset": set(available()),
+        # 'allowed' is also the format's own key (an outcome's allowed: true) and the verdict's.
+        "outcome": {o.id for s in specs for o in s.outcomes} - {"undetermined", "allowed"},
+    }
+
+
+def test_no_clause_label_time_node_meeting_or_ruleset_name_is_a_constant_in_the_code() -> None:
+    """No string literal in src/govrules/*.py (docstrings aside) holds a clause label or equals a clause id, time node key, the timeline's meeting, an outcome or (outside the facade) a ruleset name."""
+    words = _rule_file_words()
+    assert {"A1.1.s3", "5.2.1"} <= words["clause id"] and "agenda_cutoff" in words["time node"]  # checks something
+    found = []
+    for p in sorted(SRC.glob("*.py")):
+        if p.name == "_facade_docs.py":  # generated from the rule files (tests/test_facade_help.py)
+            continue
+        for line, value in _string_constants(p):
+            if _LABEL.search(value):
+                found.append(f"{p.name}:{line}: clause label in {value!r}")
+            for kind, names in words.items():
+                if kind == "ruleset" and p.name in _CONTRACT_MODULES:
+                    continue
+                if value in names or (kind == "meeting name" and any(n in value for n in names)):
+                    found.append(f"{p.name}:{line}: {kind} {value!r}")
+    assert found == [], "\n".join(found)

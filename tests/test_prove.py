@@ -86,13 +86,120 @@ def test_every_shipped_ruleset_proves(name: str) -> None:
     assert proof.ok, proof.error or (proof.gaps[:1], proof.overlaps[:1])
 
 
-def test_outcomes_from_different_clauses_are_not_an_overlap() -> None:
-    """An allowing 五（二）1 finding beside a denying 五（三） finding is two questions, not a contradiction."""
-    from govrules._prove import _contradictory
+def test_undeclared_conflicts_are_pairs_with_different_outcomes_that_no_override_orders() -> None:
+    """Two fired rules with different outcomes conflict unless one overrides the other, directly or through a chain."""
+    from govrules._prove import Conflict, undeclared_conflicts
 
-    clause_of = {"a": "5.2.1", "b": "5.3", "c": "5.2.1"}
-    assert not _contradictory((("a", "allowed"), ("b", "denied")), clause_of)
-    assert _contradictory((("a", "allowed"), ("c", "denied")), clause_of)
+    fired = (("a", "allowed"), ("b", "denied"), ("c", "allowed"))
+    assert undeclared_conflicts(fired, frozenset()) == (Conflict("a", "allowed", "b", "denied"),
+                                                        Conflict("b", "denied", "c", "allowed"))
+    assert undeclared_conflicts(fired, frozenset({("b", "a"), ("b", "c")})) == ()
+    assert undeclared_conflicts((("a", "denied"), ("b", "denied")), frozenset()) == ()  # same outcome: no conflict
+
+
+def test_precedence_follows_overrides_transitively() -> None:
+    """A overrides B and B overrides C: A prevails over C too; the declaration is one-way."""
+    import attrs
+
+    from govrules._prove import precedence
+
+    spec = runner("minutes").spec
+    a, b, c = spec.rules[:3]
+    chained = attrs.evolve(spec, rules=(attrs.evolve(a, overrides=(b.id,)), attrs.evolve(b, overrides=(c.id,)), c))
+    beats = precedence(chained)
+    assert {(a.id, b.id), (b.id, c.id), (a.id, c.id)} <= beats
+    assert (c.id, a.id) not in beats and (b.id, a.id) not in beats
+
+
+def _without_overrides(text: str) -> str:
+    """A rule file's text with every 'overrides' entry (one line or a block list) and its comments removed."""
+    out, skipping = [], False
+    for line in text.split("\n"):
+        if line.startswith("    overrides:"):
+            skipping = line.rstrip().endswith((":", "&ready-rules"))
+            continue
+        if skipping and line.startswith("      - "):
+            continue
+        skipping = False
+        out.append(line)
+    return "\n".join(out)
+
+
+def test_an_undeclared_conflict_across_clauses_is_found_with_both_rules_named(rule_file) -> None:
+    """minutes.yaml without its overrides: 附件1（四）1's complete beside 2's incomplete is an overlap naming both rules."""
+    text = _without_overrides((ruleset_dir() / "minutes.yaml").read_text(encoding="utf-8"))
+    path = rule_file("minutes.yaml", text)
+    run = runner_for_file(path)
+    assert not any(r.overrides for r in run.spec.rules)
+    proof = prove(run, hints_for(path))
+    assert not proof.ok and proof.overlaps and not proof.gaps
+    pairs = {frozenset((c.rule, c.other)) for o in proof.overlaps for c in o.conflicts}
+    assert frozenset(("minutes.drafted-in-time", "minutes.reviews-missing")) in pairs
+    shown = render(proof, run.spec)
+    first = proof.overlaps[0].conflicts[0]
+    assert first.rule in shown and first.other in shown and "overrides" in shown
+
+
+def test_declared_overrides_make_the_same_file_prove(rule_file) -> None:
+    """The shipped minutes.yaml, whose rules declare which prevails, proves: a declared conflict is no overlap."""
+    path = rule_file("minutes.yaml", (ruleset_dir() / "minutes.yaml").read_text(encoding="utf-8"))
+    run = runner_for_file(path)
+    assert any(r.overrides for r in run.spec.rules)
+    proof = prove(run, hints_for(path))
+    assert proof.ok, render(proof, run.spec)
+
+
+_OVERRIDE = "    overrides: [minutes.drafted-in-time]\n"
+
+
+@pytest.mark.parametrize(("replacement", "words"), [
+    ("    overrides: [minutes.drafted-in-tme]\n", ["unknown rule 'minutes.drafted-in-tme'", "minutes.drafted-in-time"]),
+    ("    overrides: [minutes.reviews-missing]\n", ["overrides itself"]),
+    ("    overrides: [minutes.drafted-in-time, minutes.drafted-in-time]\n", ["twice"]),
+    ("    overrides: minutes.drafted-in-time\n", ["must be a list"]),
+])
+def test_bad_override_ids_are_refused_at_load_with_file_and_line(rule_file, replacement: str, words: list[str]) -> None:
+    """An unknown id (with a suggestion), the rule itself, a repeat or a non-list under 'overrides' is a RulesetError at its line."""
+    text = (ruleset_dir() / "minutes.yaml").read_text(encoding="utf-8")
+    assert text.count(_OVERRIDE) == 2
+    path = rule_file("minutes.yaml", text.replace(_OVERRIDE, replacement, 1))
+    with pytest.raises(RulesetError) as err:
+        runner_for_file(path)
+    for w in words:
+        assert w in str(err.value)
+    assert err.value.line is not None and str(path) in str(err.value)
+
+
+def test_an_override_cycle_is_refused_at_load(rule_file) -> None:
+    """drafted-in-time overriding reviews-missing, which overrides it, is a cycle named rule by rule."""
+    text = (ruleset_dir() / "minutes.yaml").read_text(encoding="utf-8")
+    anchor = "  - id: minutes.drafted-in-time\n"
+    path = rule_file("minutes.yaml", text.replace(
+        anchor, anchor + "    overrides: [minutes.reviews-missing]\n", 1))
+    with pytest.raises(RulesetError, match="cycle") as err:
+        runner_for_file(path)
+    assert "minutes.reviews-missing" in str(err.value) and "minutes.drafted-in-time" in str(err.value)
+
+
+def test_an_override_the_outcome_ranking_would_not_honour_is_refused_at_load(rule_file) -> None:
+    """A 'complete' rule declared to override an 'incomplete' one contradicts the ranking (strongest first): refused."""
+    text = _without_overrides((ruleset_dir() / "minutes.yaml").read_text(encoding="utf-8"))
+    anchor = "  - id: minutes.drafted-in-time\n"
+    path = rule_file("minutes.yaml", text.replace(anchor, anchor + "    overrides: [minutes.reviews-missing]\n", 1))
+    with pytest.raises(RulesetError, match="does not rank above") as err:
+        runner_for_file(path)
+    assert err.value.line is not None
+
+
+def test_an_override_of_a_rule_that_sets_no_outcome_is_refused(rule_file) -> None:
+    """Only outcome-setting rules can conflict: overriding a chaining step is a RulesetError."""
+    text = (ruleset_dir() / "conference.yaml").read_text(encoding="utf-8")
+    anchor = "  - id: conference.mayor-consent-missing\n"
+    assert anchor in text
+    path = rule_file("conference.yaml", text.replace(
+        anchor, anchor + "    overrides: [conference.town-wide-needs-mayor]\n", 1))
+    with pytest.raises(RulesetError, match="sets no outcome"):
+        runner_for_file(path)
 
 
 def test_parts_are_proved_as_a_union_of_products(tmp_path: Path) -> None:

@@ -238,10 +238,11 @@ def test_the_cutoff_is_declared_once_and_an_edited_count_moves_verdict_and_timel
 def test_every_timeline_key_is_declared_in_a_rule_file_with_a_verbatim_quote() -> None:
     """The six keys of CONTRACT §4 come from the rule files' time_nodes, each citing its clause."""
     from govrules._catalogue import quote_in_clause
-    from govrules._timeline import KEYS, declared_nodes
+    from govrules._timeline import declared_nodes
 
     nodes = declared_nodes()
-    assert set(KEYS) <= set(nodes)
+    KEYS = tuple(CONTRACT_KEYS)
+    assert set(nodes) == set(KEYS)
     assert all(quote_in_clause(nodes[k].quote, nodes[k].clause) for k in KEYS)
     assert {k: (nodes[k].clause, nodes[k].count, nodes[k].unit, nodes[k].direction) for k in KEYS} == {
         "agenda_cutoff": ("A1.1.s3", 2, "working_days", "before"),
@@ -266,3 +267,47 @@ def test_a_misspelt_time_node_is_a_load_error_with_a_suggestion(rule_file) -> No
         runner_for_file(path)
     assert "agenda_cutof" in str(err.value) and "agenda_cutoff" in str(err.value)
     assert err.value.line is not None
+
+
+def test_the_timeline_keys_heading_and_order_come_from_the_rule_files(rule_file) -> None:
+    """A copy of meeting.yaml with another meeting name, an added node and a renamed key changes the timeline and chart, no code."""
+    import shutil
+
+    from govrules._rulesets import ruleset_dir, runner_for_file
+    from govrules._timeline import declared_nodes, timeline_spec
+
+    text = (ruleset_dir() / "meeting.yaml").read_text(encoding="utf-8")
+    text = text.replace("  meeting_name: 镇长办公会议\n", "  meeting_name: 专题例会\n").replace(
+        "  notice_by:\n", "  notice_sent_by:\n").replace("time_nodes.notice_by", "time_nodes.notice_sent_by")
+    path = rule_file("meeting.yaml", text)
+    shutil.copy(ruleset_dir() / "minutes.yaml", path.parent / "minutes.yaml")
+    specs = [runner_for_file(path).spec, runner_for_file(path.parent / "minutes.yaml").spec]
+    assert timeline_spec(specs).meeting == "专题例会"
+    t = meeting_timeline("2026-10-08", nodes=declared_nodes(specs))
+    assert "notice_sent_by" in t.to_dict() and "notice_by" not in t.to_dict()
+    assert t.notice_sent_by == dt.date(2026, 9, 29)
+    dates = [d.date for d in t.deadlines()]
+    assert dates == sorted(dates)  # date order, whatever order the files declare them in
+    assert list(t.to_dict())[-2:] == ["minutes_due", "next_meeting_by"]
+
+
+def test_the_wall_chart_heading_is_the_rule_files_meeting_name() -> None:
+    """The chart's heading and the meeting's own line name the meeting as meeting.yaml's timeline.meeting does."""
+    from govrules._cli_timeline import render_timeline
+    from govrules._timeline import timeline_spec
+
+    name = timeline_spec().meeting
+    chart = render_timeline(meeting_timeline("2026-10-08"), WorkingCalendar())
+    assert chart.splitlines()[0].startswith(name + " ") and f"召开{name}" in chart
+
+
+def test_a_timeline_interval_that_names_no_time_node_is_a_load_error(rule_file) -> None:
+    """timeline.interval: next_meeting misspelt fails at its file:line with a suggestion."""
+    from govrules._errors import RulesetError
+    from govrules._rulesets import ruleset_dir, runner_for_file
+
+    text = (ruleset_dir() / "meeting.yaml").read_text(encoding="utf-8")
+    path = rule_file("meeting.yaml", text.replace("  interval: next_meeting_by", "  interval: next_meeting"))
+    with pytest.raises(RulesetError) as err:
+        runner_for_file(path)
+    assert "next_meeting_by" in str(err.value) and err.value.line is not None

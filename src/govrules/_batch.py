@@ -22,7 +22,7 @@ from collections.abc import Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
-from typing import Any
+from typing import Any, NamedTuple
 
 import attrs
 
@@ -130,6 +130,15 @@ def _short(exc: BaseException) -> str:
 _worker: dict[str, Any] = {}
 
 
+class _WorkerSetup(NamedTuple):
+    """What each worker process is started with (the pool passes it as ``_init_worker``'s arguments)."""
+
+    ruleset: str
+    calendar_files: tuple[str, ...]
+    remedies: bool
+    parent: int  # the parent's pid: a worker whose parent is gone stops
+
+
 def _init_worker(ruleset: str, calendar_files: tuple[str, ...], remedies: bool, parent: int) -> None:
     from ._rulesets import runner
 
@@ -204,7 +213,7 @@ def run_batch(
     if workers == 1:
         yield from evaluate_lines(ruleset, lines, start_line=start_line, calendar=calendar, remedies=remedies)
         return
-    initargs = (ruleset, tuple(str(p) for p in calendar_files), remedies, os.getpid())
+    initargs = _WorkerSetup(ruleset, tuple(str(p) for p in calendar_files), remedies, os.getpid())
     pool = _Pool(workers, initargs)
     try:
         for chunk in _chunks(lines, chunk_size, start_line):
@@ -222,7 +231,7 @@ def run_batch(
 class _Pool:
     """A process pool whose chunks come back in order, and whose failure loses one chunk at most."""
 
-    def __init__(self, workers: int, initargs: tuple[Any, ...]) -> None:
+    def __init__(self, workers: int, initargs: _WorkerSetup) -> None:
         self.workers, self.initargs = workers, initargs
         self.pending: collections.deque[tuple[list[tuple[int, str]], Future[list[Result]]]] = collections.deque()
         self.executor = self._start()

@@ -207,7 +207,7 @@ def clause(id: str) -> Clause:
     """The clause with this id (or its label, ``五（二）1``); anything else raises ``InputError`` with a suggestion."""
     by_id = _load()[1]
     if not isinstance(id, str):
-        raise InputError("clause", "a clause id string such as '5.2.1'", id)
+        raise InputError("clause", f"a clause id string such as '{_example_ids()[0]}'", id)
     found = by_id.get(id)
     if found is not None:
         return found
@@ -220,8 +220,17 @@ def clause(id: str) -> Clause:
     if guess is not None:
         expected = f"unknown clause id; did you mean '{guess}'?"
     else:
-        expected = "unknown clause id (ids look like '3.2.1', 'final' or 'A1.2.r2'; see docs/catalogue.md)"
+        expected = ("unknown clause id (ids look like " + ", ".join(f"'{x}'" for x in _example_ids())
+                    + "; see docs/catalogue.md)")
     raise InputError("clause", expected, id)
+
+
+def _example_ids() -> list[str]:
+    """A few clause ids of the catalogue, one of each shape (the deepest first), for messages."""
+    seen: dict[tuple[bool, int], str] = {}
+    for c in _load()[0]:
+        seen.setdefault((c.id[:1].isdigit(), c.id.count(".")), c.id)
+    return [seen[k] for k in sorted(seen, key=lambda k: (-k[1], not k[0]))][:3] or ["?"]
 
 
 def parent_id(clause_id: str) -> str | None:

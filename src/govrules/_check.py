@@ -182,11 +182,73 @@ def check(spec: RulesetSpec, expected_name: str | None = None) -> None:
                 known = [f"{f}.{x}" for f, fs in matched.items() for x in fs]
                 raise _fail(f"the message names '{{{ph}}}', which is not a field of a fact this rule matches",
                             pos.get("message"), spec, did_you_mean(ph, known))
+    _check_overrides(spec)
     check_hazards(spec, _fail)  # engine hazards: docs/engine.md "Limits"
     for name in spec.inferred:
         if name not in asserted:
             raise _fail(f"inferred fact '{name}' is declared but no rule asserts it",
                         spec.positions.get(f"inferred.{name}"), spec)
+
+
+def _check_overrides(spec: RulesetSpec) -> None:
+    """Declared precedence: known ids, no rule over itself, no cycle, and the ranking honours it.
+
+    ``overrides`` states which rule prevails when two fire together with different outcomes; the
+    verdict is still decided by the outcome ranking (strongest first), so an override is refused
+    unless both rules set an outcome and the overriding rule's outcome ranks strictly above the
+    other's — the declaration can then never disagree with what the runner does.
+    """
+    ids = [r.id for r in spec.rules]
+    by_id = {r.id: r for r in spec.rules}
+    rank = {o.id: i for i, o in enumerate(spec.outcomes)}
+    for rule in spec.rules:
+        for j, target in enumerate(rule.overrides):
+            where = rule.positions.get(f"overrides[{j}]") or rule.positions.get("overrides")
+            if target not in by_id:
+                raise _fail(f"rule {rule.id} overrides unknown rule '{target}'", where, spec,
+                            did_you_mean(target, ids))
+            if target == rule.id:
+                raise _fail(f"rule {rule.id} overrides itself", where, spec)
+            if target in rule.overrides[:j]:
+                raise _fail(f"rule {rule.id} lists '{target}' twice under 'overrides'", where, spec)
+    for rule in spec.rules:
+        cycle = _override_cycle(rule.id, by_id)
+        if cycle:
+            raise _fail("overrides go round in a cycle: " + " → ".join(cycle), rule.positions.get("overrides"), spec,
+                        "precedence must have a top: drop one of these declarations")
+    for rule in spec.rules:
+        for j, target in enumerate(rule.overrides):
+            where = rule.positions.get(f"overrides[{j}]") or rule.positions.get("overrides")
+            other = by_id[target]
+            if rule.then.outcome is None or other.then.outcome is None:
+                quiet = rule.id if rule.then.outcome is None else target
+                raise _fail(f"rule {rule.id} overrides {target}, but {quiet} sets no outcome: "
+                            "only rules that set outcomes can conflict", where, spec)
+            if rank[rule.then.outcome] >= rank[other.then.outcome]:
+                raise _fail(f"rule {rule.id} overrides {target}, but its outcome '{rule.then.outcome}' does not rank "
+                            f"above '{other.then.outcome}' under 'outcomes' (strongest first), so the verdict "
+                            f"would not follow the declaration", where, spec,
+                            "reorder the outcomes, or declare the override on the other rule")
+
+
+def _override_cycle(start: str, by_id: Mapping[str, Any]) -> list[str]:
+    """The ids of a cycle through ``start`` in the override graph, [] when there is none."""
+    path: list[str] = [start]
+    seen: set[str] = set()
+
+    def visit(rid: str) -> bool:
+        for nxt in by_id[rid].overrides:
+            if nxt == start:
+                return True
+            if nxt in seen:
+                continue
+            seen.add(nxt)
+            path.append(nxt)
+            if visit(nxt):
+                return True
+            path.pop()
+        return False
+    return path + [start] if visit(start) else []
 
 
 def _check_condition(spec: RulesetSpec, cond: Condition, fact: str, fields: Mapping[str, TypeSpec],

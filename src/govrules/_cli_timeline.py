@@ -12,7 +12,7 @@ from . import _catalogue
 from ._calendar import WorkingCalendar, as_date, default_calendar
 from ._cli_common import _Fail, calendar_option, make_calendar
 from ._errors import CalendarError, InputError
-from ._timeline import Timeline, declared_nodes, meeting_schedule, meeting_timeline, weekday_zh
+from ._timeline import Timeline, interval_node, timeline_spec, meeting_schedule, meeting_timeline, weekday_zh
 
 
 def _day(d: dt.date) -> str:
@@ -47,19 +47,26 @@ def _run_text(run: tuple[dt.date, dt.date, str]) -> str:
 
 
 def render_timeline(t: Timeline, cal: WorkingCalendar) -> str:
-    """The timeline as a wall chart: one line per time node, in date order, with its clause."""
-    lines = [f"镇长办公会议 {_day(t.meeting_date)} 办会时间节点", ""]
+    """The timeline as a wall chart: one line per time node, in date order, with its clause.
+
+    The meeting's name is the rule file's ``timeline.meeting``; each line's words are its node's ``what``.
+    """
+    lines = [f"{t.meeting} {_day(t.meeting_date)} 办会时间节点", ""]
     rows = [(d.date, d.what, f"{d.label}") for d in t.deadlines()]
-    rows.append((t.meeting_date, "召开镇长办公会议", ""))
+    rows.append((t.meeting_date, f"召开{t.meeting}", ""))
     for date, what, label in sorted(rows, key=lambda r: r[0]):
         lines.append(f"{_day(date)}  {what}" + (f"  〔{label}〕" if label else ""))
     notes = []
     if not t.meeting_is_workday:
         notes.append(f"会议日期{_day(t.meeting_date)}不是工作日，请核对。")
-    if not cal.is_workday(t.next_meeting_by):
-        notes.append(f"两周（按日历天数）后的{_day(t.next_meeting_by)}是休息日，其后第一个工作日是"
-                     f"{_day(cal.on_or_after_working_day(t.next_meeting_by))}。")
-    rest = _rest_days(cal, t.agenda_cutoff, t.minutes_due)
+    interval = interval_node()
+    if interval.unit == "days" and interval.key in t.dates and not cal.is_workday(t.dates[interval.key]):
+        due = t.dates[interval.key]
+        notes.append(f"{interval.count}个日历日后的{_day(due)}是休息日，其后第一个工作日是"
+                     f"{_day(cal.on_or_after_working_day(due))}。")
+    # The rest days that moved a working-day count: between the first and last such node.
+    days = sorted(d.date for d in t.deadlines() if t.nodes[d.key].unit == "working_days") or [t.meeting_date]
+    rest = _rest_days(cal, days[0], days[-1])
     if rest:
         notes.append("期间：" + "；".join(rest) + "。")
     lines.append("")
@@ -73,7 +80,7 @@ def render_timeline(t: Timeline, cal: WorkingCalendar) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print the timeline as JSON (the contract's shape).")
 @calendar_option
 def timeline_command(date: str, as_json: bool, calendars: Sequence[str]) -> None:
-    """Deadlines around a mayor's office meeting on DATE (YYYY-MM-DD), in Chinese working days."""
+    """Deadlines around the meeting on DATE (YYYY-MM-DD), in Chinese working days."""
     try:
         cal = make_calendar(calendars) or default_calendar()
         t = meeting_timeline(date, calendar=cal)
@@ -92,7 +99,7 @@ def timeline_command(date: str, as_json: bool, calendars: Sequence[str]) -> None
 @calendar_option
 def schedule_command(start: str, until: str | None, count: int | None, as_json: bool,
                      calendars: Sequence[str]) -> None:
-    """Mayor's office meetings every two weeks from START, each moved to a working day (四（三）)."""
+    """Meetings at the rule file's interval from START, each moved to a working day (docs/timeline.md)."""
     try:
         cal = make_calendar(calendars) or default_calendar()
         plan = meeting_schedule(start, until=until, count=count, calendar=cal)
@@ -100,8 +107,9 @@ def schedule_command(start: str, until: str | None, count: int | None, as_json: 
             click.echo(json.dumps([m.to_dict() for m in plan], ensure_ascii=False, sort_keys=True, indent=2))
             return
         first = as_date(start, "start")
-        interval = declared_nodes()["next_meeting_by"]  # the clause the rule file cites for the interval
-        click.echo(f"镇长办公会议计划（自{_day(first)}起每两周一次，{_catalogue.clause(interval.clause).label}）")
+        interval = interval_node()  # the rule file's timeline.interval: its count, clause and words
+        click.echo(f"{timeline_spec().meeting}计划（自{_day(first)}起每{interval.count}个日历日一次，"
+                   f"「{interval.quote}」，{_catalogue.clause(interval.clause).label}）")
         click.echo("")
         for i, m in enumerate(plan, 1):
             line = f"{i:>2}. {_day(m.date)}"

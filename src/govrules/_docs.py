@@ -17,13 +17,25 @@ from ._model import Condition, Pattern, Ref, RuleSpec, RulesetSpec, TypeSpec
 SEVERITY_ZH = {"violation": "违规", "requirement": "要求", "warning": "提醒", "info": "说明"}
 _OPS = {"equals": "为", "not": "不为", "in": "为以下之一：", "not_in": "不为以下任何一项：", "at_least": "不少于",
         "at_most": "不多于", "more_than": "多于", "less_than": "少于"}
-PAGES = (("0", "preface"), ("1", "chapter-1"), ("2", "chapter-2"), ("3", "chapter-3"), ("4", "chapter-4"),
-         ("5", "chapter-5"), ("6", "chapter-6"), ("final", "final"), ("A1", "annex-1"), ("A2", "annex-2"))
 HEADER = "<!-- 由 `govrules docs` 根据条款目录、规则文件和规格案例生成；请勿手工编辑。 -->"
 
 
 def _top(cid: str) -> str:
     return cid.split(".")[0]
+
+
+def _pages() -> list[tuple[str, str]]:
+    """(top-level clause id, page name), in the catalogue's order: the preface (id 0), chapter-N,
+    annex-N (id AN), and any other top-level id under its own name (final)."""
+    out = []
+    for c in _catalogue.clauses():
+        if _catalogue.parent_id(c.id) is not None:
+            continue
+        cid = c.id
+        name = ("preface" if cid == "0" else f"chapter-{cid}" if cid.isdigit()
+                else f"annex-{cid[1:]}" if cid[:1] == "A" and cid[1:].isdigit() else cid)
+        out.append((cid, name))
+    return out
 
 
 class _Labels:
@@ -112,6 +124,20 @@ def then_text(labels: _Labels, spec: RulesetSpec, rule: RuleSpec) -> list[str]:
     return out
 
 
+def precedence_text(spec: RulesetSpec, rule: RuleSpec) -> list[str]:
+    """The rule file's declared precedence (``overrides``) for one rule, both ways, in words."""
+    def named(rid: str) -> str:
+        other = spec.rule(rid)
+        return f"`{rid}`（{other.clause}，结论 {other.then.outcome}）"
+    out = []
+    if rule.overrides:
+        out.append("- 优先于（同时触发时以本规则的结论为准）：" + "、".join(named(r) for r in rule.overrides))
+    yielding = [r.id for r in spec.rules if rule.id in r.overrides]
+    if yielding:
+        out.append("- 让位于（同时触发时以对方的结论为准）：" + "、".join(named(r) for r in yielding))
+    return out
+
+
 def _md(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
@@ -151,6 +177,7 @@ def render_clause(c: Any, rules: list[tuple[RulesetCases, RuleSpec]], leaf: bool
         lines.extend(f"  - {pattern_text(labels, p)}" for p in rule.when)
         for t in then_text(labels, rc.spec, rule):
             lines.append(f"- {t}")
+        lines.extend(precedence_text(rc.spec, rule))
         lines.append("")
         for run in rc.cases:
             if rule.id in run.fired:
@@ -182,7 +209,7 @@ def pages(cov: Coverage | None = None) -> dict[str, str]:
              "规则集：" + ("、".join(f"`{rc.spec.name}`（{rc.spec.title}，版本 {rc.spec.version}）"
                                  for rc in cov.rulesets) or "（无）"), "",
              "| 页面 | 条款 | 可判定 | 已有规则 | 规则数 |", "|---|---|---|---|---|"]
-    for top, fname in PAGES:
+    for top, fname in _pages():
         group = [c for c in all_clauses if _top(c.id) == top]
         if not group:
             continue

@@ -66,54 +66,56 @@ def _replaced() -> Verdict:
     raise AssertionError("the body of a facade signature never runs: _facade replaces it")
 
 
+# help() shows each function's generated docstring instead (_facade_docs.py): its first line is the
+# rule file's ``summary:`` with the clauses it decides, then the facts and outcomes the file declares.
 @_facade("signing")
 def check_signing(*, document: Obj | None = None, signer: PersonLike | None = None,
                   division: Mapping[str, str] | None = None, reviews: Sequence[PersonLike] | None = None,
                   approval: Obj | None = None, calendar: WorkingCalendar | None = None) -> Verdict:
-    """五（二）、五（三）: may this person sign this document?"""
+    """May this person sign this document?"""
     return _replaced()
 
 
 @_facade("seal")
 def check_seal(*, seal_use: Obj | None = None, calendar: WorkingCalendar | None = None) -> Verdict:
-    """五（三）: may the town government's seal be used on this approval?"""
+    """May the town government's seal be used on this approval?"""
     return _replaced()
 
 
 @_facade("decision")
 def decision_scope(*, matter: Obj | None = None, division: Mapping[str, str] | None = None,
                    calendar: WorkingCalendar | None = None) -> Verdict:
-    """三（一）（二）、四（三）: who decides this matter, which procedures it needs, what is missing."""
+    """Who decides this matter, which procedures it needs, what is missing."""
     return _replaced()
 
 
 @_facade("meeting")
 def check_meeting(*, meeting: Obj | None = None, division: Mapping[str, str] | None = None,
                   calendar: WorkingCalendar | None = None) -> Verdict:
-    """四（三）（四）、附件1: may this mayor's office (or special-topic) meeting convene, and with which items?"""
+    """May this mayor's office (or special-topic) meeting convene, and with which items?"""
     return _replaced()
 
 
 @_facade("minutes")
 def check_minutes(*, minutes: Obj | None = None, calendar: WorkingCalendar | None = None) -> Verdict:
-    """四（二）、附件1（四）: were the minutes drafted in time, reviewed and approved?"""
+    """Were the minutes drafted in time, reviewed and approved?"""
     return _replaced()
 
 
 @_facade("disclosure")
 def classify_disclosure(*, document: Obj | None = None, calendar: WorkingCalendar | None = None) -> Verdict:
-    """五（四）: exempt, proactive or on-request disclosure."""
+    """Exempt, proactive or on-request disclosure."""
     return _replaced()
 
 
 @_facade("submission")
 def check_submission(*, submission: Obj | None = None, division: Mapping[str, str] | None = None,
                      calendar: WorkingCalendar | None = None) -> Verdict:
-    """五（五）（六）: is this request (请示) or report (报告) in order, and where does it go?"""
+    """Is this request (请示) or report (报告) in order, and where does it go?"""
     return _replaced()
 
 
 @_facade("conference")
 def check_conference(*, conference: Obj | None = None, calendar: WorkingCalendar | None = None) -> Verdict:
-    """四（一）: may this town-wide conference be held?"""
+    """May this town-wide conference be held?"""
     return _replaced()

@@ -11,7 +11,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ._errors import RulesetError
 from ._model import (
     KINDS, OPERATORS, Assertion, Condition, DataSpec, DeriveSpec, FieldSpec, OutcomeSpec,
-    Pattern, Ref, RuleSpec, RulesetSpec, Then, TimeNodeSpec, TypeSpec, Where,
+    Pattern, Ref, RuleSpec, RulesetSpec, Then, TimelineSpec, TimeNodeSpec, TypeSpec, Where,
 )
 from ._suggest import did_you_mean
 from ._yaml import load_yaml, plain, position
@@ -19,10 +19,12 @@ from ._yaml import load_yaml, plain, position
 TYPES_FILE = "types.yaml"
 PROVE_POOL_FILE = "prove-pool.yaml"  # beside the rule files, read by `govrules prove` only
 
-_TOP_KEYS = ("ruleset", "title", "outcomes", "default_outcome", "facts", "inferred", "time_nodes", "derive", "data",
-             "rules")
+_TOP_KEYS = ("ruleset", "title", "summary", "outcomes", "default_outcome", "facts", "inferred", "time_nodes", "timeline",
+             "derive", "data", "rules")
+_TIMELINE_KEYS = ("meeting_name", "include", "interval")
 _NODE_KEYS = ("clause", "quote", "working_days", "days", "direction", "what")
-_RULE_KEYS = ("id", "clause", "quote", "severity", "message", "when", "then", "finding", "description")
+_RULE_KEYS = ("id", "clause", "quote", "severity", "message", "when", "then", "finding", "description",
+              "overrides")
 _THEN_KEYS = ("outcome", "data", "assert", "add")
 _FIELD_KEYS = ("type", "label", "required", "values", "items", "fields", "each", "minimum", "unique", "omitted",
                "because", "holder_role")
@@ -108,6 +110,7 @@ def parse_ruleset(text: str, file: str, types: Mapping[str, TypeSpec], types_tex
     r.known_keys(root, _TOP_KEYS, "the rule file")
     name = r.text(root, "ruleset", "the rule file")
     title = r.text(root, "title", "the rule file", required=False)
+    summary = r.text(root, "summary", "the rule file", required=False)
 
     outcomes = []
     for i, node in enumerate(r.seq(root.get("outcomes"), "'outcomes'", root, "outcomes")):
@@ -184,10 +187,28 @@ def parse_ruleset(text: str, file: str, types: Mapping[str, TypeSpec], types_tex
     if "inferred" in root:
         positions.update({f"inferred.{k}": r.where(root["inferred"], k) for k in root["inferred"]})
     return RulesetSpec(
-        name=name, title=title, file=file, version=version, outcomes=tuple(outcomes),
+        name=name, title=title, summary=summary, file=file, version=version, outcomes=tuple(outcomes),
         default_outcome=default, facts=facts, inferred=inferred, derive=tuple(derive),
         data=tuple(data), rules=rules, types=dict(types), positions=positions, time_nodes=time_nodes,
+        timeline=_timeline(r, root, nodes),
     )
+
+
+def _timeline(r: _Reader, root: CommentedMap, nodes: Mapping[str, TimeNodeSpec]) -> TimelineSpec | None:
+    """``timeline:``: the meeting the time nodes are counted around, other files' nodes, the interval node."""
+    if "timeline" not in root:
+        return None
+    node = r.mapping(root["timeline"], "'timeline'", root, "timeline")
+    r.known_keys(node, _TIMELINE_KEYS, "'timeline'")
+    include = r.seq(node.get("include", CommentedSeq()), "'include' of 'timeline' (rule file names)", node, "include")
+    if not all(isinstance(x, str) and x for x in include):
+        raise r.fail("'include' of 'timeline' lists rule file names (without .yaml)", node, "include")
+    interval = node.get("interval")
+    if interval is not None and interval not in nodes:
+        raise r.fail(f"'interval' of 'timeline' names a time node of this file; there is no '{interval}'", node,
+                     "interval", hint=did_you_mean(str(interval), list(nodes)))
+    return TimelineSpec(meeting=r.text(node, "meeting_name", "'timeline'"), include=tuple(str(x) for x in include),
+                        interval=interval, where=r.where(root, "timeline"))
 
 
 def _time_nodes(r: _Reader, root: CommentedMap) -> tuple[TimeNodeSpec, ...]:
@@ -363,6 +384,14 @@ def _rule(r: _Reader, node: Any, parent: Any, index: int) -> RuleSpec:
     if not isinstance(finding, bool):
         raise r.fail("'finding' must be true or false", node, "finding")
     positions = {k: r.where(node, k) for k in node}
+    overrides: list[str] = []
+    if "overrides" in node:
+        o_node = r.seq(node["overrides"], f"'overrides' of {what} (a list of rule ids)", node, "overrides")
+        for j, item in enumerate(o_node):
+            if not isinstance(item, str) or not item:
+                raise r.fail(f"'overrides' of {what} lists rule ids; item {j + 1} is not one", o_node, j)
+            overrides.append(item)
+            positions[f"overrides[{j}]"] = r.where(o_node, j)
     return RuleSpec(
         id=r.text(node, "id", what), clause=_clause_id(r, node), quote=r.text(node, "quote", what),
         severity=r.text(node, "severity", what), message=r.text(node, "message", what),
@@ -370,7 +399,7 @@ def _rule(r: _Reader, node: Any, parent: Any, index: int) -> RuleSpec:
         then=Then(outcome=outcome, data=pairs("data"), asserts=tuple(asserts), add=pairs("add"),
                   where=r.where(node, "then")),
         finding=finding, description=r.text(node, "description", what, required=False),
-        where=r.where(parent, index), positions=positions,
+        overrides=tuple(overrides), where=r.where(parent, index), positions=positions,
     )
 
 

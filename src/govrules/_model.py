@@ -141,6 +141,11 @@ class RuleSpec:
     then: Then
     finding: bool = True  # False: a chaining step, shown in the trace but not as a finding
     description: str = ""
+    # Declared precedence (docs/ruleset-format.md, "Overrides"): the ids of rules whose outcome
+    # this rule's outcome prevails over when both fire. The outcome ranking still decides the
+    # verdict; the check refuses an override the ranking would not honour, and `govrules prove`
+    # flags two rules that fire together with different outcomes when neither overrides the other.
+    overrides: tuple[str, ...] = ()
     where: Where | None = attrs.field(default=None, eq=False)
     positions: Mapping[str, Where] = attrs.field(factory=dict, eq=False, repr=False)
 
@@ -173,6 +178,23 @@ class TimeNodeSpec:
     unit: str  # working_days | days
     direction: str  # before | after
     what: str = ""
+    where: Where | None = attrs.field(default=None, eq=False)
+
+
+@attrs.frozen
+class TimelineSpec:
+    """What a timeline of this file's time nodes is called and made of (``timeline:``).
+
+    ``meeting`` (``meeting_name:`` in the file) names the meeting the nodes are counted around (the chart's heading);
+    ``include`` names the other rule files (beside this one) whose time nodes join the
+    timeline, after this file's own; ``interval`` is the node that spaces a schedule of
+    meetings. ``govrules timeline``/``schedule`` and ``meeting_timeline`` read these, so no
+    meeting name, ruleset name or node key is written in the code.
+    """
+
+    meeting: str
+    include: tuple[str, ...] = ()
+    interval: str | None = None
     where: Where | None = attrs.field(default=None, eq=False)
 
 
@@ -210,6 +232,8 @@ class RulesetSpec:
     rules: tuple[RuleSpec, ...]
     types: Mapping[str, TypeSpec] = attrs.field(factory=dict, repr=False)
     time_nodes: tuple[TimeNodeSpec, ...] = ()
+    timeline: TimelineSpec | None = None
+    summary: str = ""  # one line: the question the ruleset answers and its clauses (its function's help)
     # Where top-level entries stood ("ruleset", "default_outcome", "outcomes[0]", "inferred.x"),
     # so checks on them can point at a line too.
     positions: Mapping[str, Where] = attrs.field(factory=dict, eq=False, repr=False)

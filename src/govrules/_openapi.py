@@ -14,6 +14,7 @@ from typing import Any
 from . import _catalogue
 from ._rulesets import runner
 from ._schema import openapi_components
+from ._timeline import declared_nodes, timeline_spec
 
 _PROBLEM = {
     "type": "object",
@@ -36,8 +37,6 @@ _FINDING = {
 
 _DATED = {"type": "object", "properties": {"date": {"type": "string", "format": "date"}, "clause": {"type": "string"}},
           "required": ["date", "clause"]}
-_TIMELINE_KEYS = ("agenda_cutoff", "materials_reviewed_by", "notice_by", "attendance_confirmed_by", "minutes_due",
-                  "next_meeting_by")
 
 
 def _verdict(name: str) -> dict[str, Any]:
@@ -97,8 +96,10 @@ def _document(names: tuple[str, ...]) -> dict[str, Any]:
         }}
     schemas["Problem"] = _PROBLEM
     schemas["Finding"] = _FINDING
-    schemas["Timeline"] = {"type": "object", "properties": {k: _DATED for k in _TIMELINE_KEYS},
-                           "required": list(_TIMELINE_KEYS)}
+    # One key per time node the rule files declare (CONTRACT §4's six for the shipped files).
+    timeline_keys = list(declared_nodes())
+    schemas["Timeline"] = {"type": "object", "properties": {k: _DATED for k in timeline_keys},
+                           "required": timeline_keys}
     schemas["Clause"] = {"type": "object", "properties": {
         "id": {"type": "string"}, "label": {"type": "string"}, "text": {"type": "string"},
         "computable": {"type": "boolean"}, "reason": {"type": ["string", "null"]}},
@@ -117,14 +118,14 @@ def _document(names: tuple[str, ...]) -> dict[str, Any]:
                               "content": {"application/schema+json": {"schema": {"type": "object"}}}}}
         | _problems(404)}}
     paths["/v1/clauses/{id}"] = {"get": {
-        "operationId": "clause", "summary": "a clause's label and words (id such as 5.2.1, or its label 五（二）1)",
+        "operationId": "clause", "summary": "a clause's label and words (by its id, or by its label as the regulation prints it)",
         "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
         "responses": _ok("Clause", "the clause") | _problems(404)}}
     paths["/v1/timeline/{date}"] = {"get": {
-        "operationId": "timeline", "summary": "a mayor's office meeting's deadlines in working days",
+        "operationId": "timeline", "summary": f"the deadlines around a meeting ({timeline_spec().meeting}) in working days",
         "parameters": [{"name": "date", "in": "path", "required": True,
                         "schema": {"type": "string", "format": "date"}}],
-        "responses": _ok("Timeline", "the six time nodes") | _problems(400, 422)}}
+        "responses": _ok("Timeline", "one date per declared time node") | _problems(400, 422)}}
     paths["/healthz"] = {"get": {"operationId": "healthz", "summary": "the server is up",
                                  "responses": {"200": {"description": "ok"}}}}
     try:

@@ -14,11 +14,10 @@ Definitions (checked for every class that validates):
 * an *outcome-setting rule* is a rule whose ``then`` names an ``outcome``;
 * a **gap** is a class for which no outcome-setting rule fires (the verdict falls through to
   ``default_outcome``);
-* an **overlap** is a class for which outcome-setting rules *citing the same clause* name two
-  or more different outcomes: that clause would be read both ways at once. Rules citing
-  different clauses answer different questions (五（二）1's signer and 五（三）'s approval
-  record); when they disagree, the strongest outcome wins by design, and the verdict shows
-  both findings. Several rules setting the same outcome are never an overlap;
+* an **overlap** (an undeclared conflict) is a class for which two outcome-setting rules fire
+  with different outcomes while neither overrides the other (``overrides:`` in the rule file,
+  followed transitively), whichever clauses they cite: the text would be read both ways at once
+  unless it says which prevails. Several rules setting the same outcome are never an overlap;
 * an **unknown-unsound** pair (CONTRACT §2, facts not given) is a class whose outcome is decided
   (not ``undetermined``) while a class that only *gives one more fact* gets another outcome:
   the first verdict rested on a fact the caller did not give. Every optional field's domain
@@ -35,7 +34,7 @@ import datetime as dt
 import itertools
 import json
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterator, Mapping, NamedTuple
 
 import attrs
 
@@ -159,12 +158,22 @@ def _domains(domains: Any, path: Path) -> dict[str, tuple[Any, ...]]:
     return {str(k): tuple(v) for k, v in domains.items()}
 
 
+class Conflict(NamedTuple):
+    """Two rules that fired together with different outcomes, neither declared to override the other."""
+
+    rule: str
+    outcome: str
+    other: str
+    other_outcome: str
+
+
 @attrs.frozen
 class Counterexample:
     facts: Mapping[str, Any]
     fired: tuple[tuple[str, str], ...]  # (rule id, outcome) of the outcome-setting rules that fired
     outcome: str
     part: str | None = None  # the part of a split space it was found in
+    conflicts: tuple[Conflict, ...] = ()  # an overlap's undeclared pairs
 
 
 @attrs.frozen
@@ -365,7 +374,7 @@ def prove(runner: Any, hints: Hints | None = None) -> Proof:
     except TooLarge as exc:
         return Proof(spec.name, 0, 0, 0, (), (), {}, error=str(exc))
     outcome_of = {r.id: r.then.outcome for r in spec.rules if r.then.outcome}
-    clause_of = {r.id: r.clause for r in spec.rules}
+    beats = precedence(spec)
     cache: dict[str, tuple[tuple[tuple[str, str], ...], str]] = {}
     gaps: list[Counterexample] = []
     overlaps: list[Counterexample] = []
@@ -398,8 +407,8 @@ def prove(runner: Any, hints: Hints | None = None) -> Proof:
         decided[_canon(facts)] = (outcome, facts, part)
         if not fired and outcome != UNDETERMINED and not cited[key]:
             gaps.append(Counterexample(facts, fired, outcome, part))
-        elif _contradictory(fired, clause_of):
-            overlaps.append(Counterexample(facts, fired, outcome, part))
+        elif conflicts := undeclared_conflicts(fired, beats):
+            overlaps.append(Counterexample(facts, fired, outcome, part, conflicts))
     unsound = _unsound(spec, decided)
     return Proof(spec.name, total, len(cache), rejected, tuple(gaps), tuple(overlaps), counts,
                  unsound=tuple(unsound))
@@ -449,12 +458,31 @@ def _fewer_value(t: TypeSpec, value: Any) -> Iterator[Any]:
                 yield value[:i] + [smaller] + value[i + 1:]
 
 
-def _contradictory(fired: tuple[tuple[str, str], ...], clause_of: Mapping[str, str]) -> bool:
-    """Whether two fired rules citing one clause set different outcomes."""
-    by_clause: dict[str, set[str]] = {}
-    for rule, outcome in fired:
-        by_clause.setdefault(clause_of[rule], set()).add(outcome)
-    return any(len(outcomes) > 1 for outcomes in by_clause.values())
+def precedence(spec: RulesetSpec) -> frozenset[tuple[str, str]]:
+    """(winner, loser) for every declared override, followed transitively."""
+    direct = {r.id: set(r.overrides) for r in spec.rules}
+    out: set[tuple[str, str]] = set()
+    for rid in direct:
+        stack, seen = list(direct[rid]), set()
+        while stack:
+            other = stack.pop()
+            if other in seen:
+                continue
+            seen.add(other)
+            out.add((rid, other))
+            stack.extend(direct.get(other, ()))
+    return frozenset(out)
+
+
+def undeclared_conflicts(fired: tuple[tuple[str, str], ...],
+                         beats: frozenset[tuple[str, str]]) -> tuple[Conflict, ...]:
+    """The pairs of fired rules with different outcomes where neither overrides the other."""
+    out = []
+    for i, (rule, outcome) in enumerate(fired):
+        for other, other_outcome in fired[i + 1:]:
+            if outcome != other_outcome and (rule, other) not in beats and (other, rule) not in beats:
+                out.append(Conflict(rule, outcome, other, other_outcome))
+    return tuple(out)
 
 
 def hints_for(rule_file: str | Path) -> Hints:
@@ -526,5 +554,8 @@ def render(proof: Proof, spec: RulesetSpec) -> str:
         lines.extend(f"    {x}" for x in describe(spec, first.facts))
         if first.fired:
             lines.append("    触发：" + "；".join(f"{r} → {o}" for r, o in first.fired))
+        for c in first.conflicts:
+            lines.append(f"    未声明优先：{c.rule} → {c.outcome} 与 {c.other} → {c.other_outcome}"
+                         "（两条规则都没有以 overrides 声明优先于对方）")
         lines.append(f"    最终结论：{first.outcome}")
     return "\n".join(lines)

@@ -21,7 +21,7 @@ import json
 import math
 import re
 import time
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, NamedTuple
 
 import attrs
 
@@ -519,6 +519,15 @@ def _size(value: Any) -> int:
     return 1
 
 
+class _Step(NamedTuple):
+    """The best next change in the greedy search: its score, index, the verdict it gives and the merged facts."""
+
+    score: tuple[int, int]  # (0 if it allows, else 1; the verdict's weight): smaller is better
+    change: int
+    verdict: Verdict
+    merged: Any
+
+
 def _greedy(run: Any, moved: list[int], verdict: Verdict, affordable: Any, start: tuple[int, ...] = ()) -> Any:
     chosen: tuple[int, ...] = start
     current = verdict
@@ -531,11 +540,12 @@ def _greedy(run: Any, moved: list[int], verdict: Verdict, affordable: Any, start
             if v is None or (not v.allowed and _signature(v) == _signature(current)):
                 continue  # a change that moves nothing (e.g. supplying a fact no rule reads now)
             score = (0 if v.allowed else 1, _weight(v))
-            if best is None or score < best[0]:
-                best = (score, i, v, merged)
-        if best is None or (best[0][0] and best[0][1] >= _weight(current) and _signature(best[2]) == _signature(current)):
+            if best is None or score < best.score:
+                best = _Step(score, i, v, merged)
+        if best is None or (best.score[0] and best.score[1] >= _weight(current)
+                            and _signature(best.verdict) == _signature(current)):
             return None
-        chosen, current = chosen + (best[1],), best[2]
+        chosen, current = chosen + (best.change,), best.verdict
         if current.allowed:
             # Drop every change the verdict does not need, so the remedy is set-minimal.
             for i in list(chosen):

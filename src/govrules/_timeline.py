@@ -1,15 +1,18 @@
-"""The time nodes around one mayor's office meeting (附件1, 四（三）) and the biweekly schedule.
+"""The time nodes around one meeting and the schedule of meetings, as the rule files declare them.
 
 Every count is in Chinese working days from a WorkingCalendar (statutory holidays skipped,
 调休 weekends counted), never plain weekdays; see docs/calendar.md and docs/timeline.md.
-The counts are not written here: each node is declared once in a rule file (``time_nodes:`` in
-meeting.yaml, and minutes.yaml for the minutes), and the verdicts read the same declaration.
+Nothing about the meeting is written here: the rule file with a ``timeline:`` key (meeting.yaml)
+names the meeting, the other rule files whose ``time_nodes:`` join its own (minutes.yaml) and
+the node that spaces a schedule; the nodes' keys, counts, clauses and headings (``what``) are
+the files' ``time_nodes``, and the verdicts read the same declarations.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Mapping
+import functools
+from typing import Any, Iterable, Mapping
 
 import attrs
 from dateutil.relativedelta import relativedelta
@@ -17,9 +20,10 @@ from dateutil.rrule import DAILY, rrule
 
 from . import _catalogue
 from ._calendar import DateLike, WorkingCalendar, as_date, default_calendar
-from ._errors import CalendarError, GovrulesError, InputError
-from ._model import TimeNodeSpec
-from ._rulesets import runner
+from ._errors import CalendarError, GovrulesError, InputError, RulesetError
+from ._model import RulesetSpec, TimelineSpec, TimeNodeSpec
+from ._rulesets import available, load_file, ruleset_dir
+from ._suggest import did_you_mean
 
 __all__ = ["Deadline", "ScheduledMeeting", "Timeline", "meeting_schedule", "meeting_timeline"]
 
@@ -27,22 +31,61 @@ _WEEKDAY_ZH = ("星期一", "星期二", "星期三", "星期四", "星期五", 
 _WEEKEND = "周末"
 _MAX_MEETINGS = 1000  # a schedule longer than ~38 years is a typo, not a plan
 
-# The six keys of Timeline.to_dict() (CONTRACT §4), in the order the annex lists them.
-KEYS = ("agenda_cutoff", "materials_reviewed_by", "notice_by", "attendance_confirmed_by", "minutes_due",
-        "next_meeting_by")
-# The rule files that declare them (the minutes' node lives with the minutes verdict).
-_DECLARED_IN = ("meeting", "minutes")
+
+
+@functools.lru_cache(maxsize=1)
+def _shipped() -> tuple[RulesetSpec, ...]:
+    """The shipped rule file that declares a ``timeline``, then the files it includes, in its order."""
+    directory = ruleset_dir()
+    owners = [spec for spec in (load_file(directory / f"{n}.yaml") for n in available()) if spec.timeline]
+    if len(owners) != 1:
+        raise RulesetError(f"{len(owners)} rule files declare a 'timeline'; exactly one may", file=str(directory))
+    owner = owners[0]
+    assert owner.timeline is not None
+    names = available()
+    specs = [owner]
+    for name in owner.timeline.include:
+        if name not in names:
+            raise RulesetError(f"'timeline' includes unknown rule file '{name}'", file=owner.file,
+                               line=owner.timeline.where.line if owner.timeline.where else None,
+                               hint=did_you_mean(name, names))
+        specs.append(load_file(directory / f"{name}.yaml"))
+    return tuple(specs)
+
+
+def timeline_spec(specs: Iterable[RulesetSpec] | None = None) -> TimelineSpec:
+    """The ``timeline:`` declaration of the shipped rule files (or of the first of ``specs`` that has one)."""
+    for spec in (_shipped() if specs is None else specs):
+        if spec.timeline is not None:
+            return spec.timeline
+    raise RulesetError("no rule file declares a 'timeline'", file=str(ruleset_dir()))
 
 
 def declared_nodes(specs: Any = None) -> dict[str, TimeNodeSpec]:
-    """The time nodes by key, from the shipped meeting and minutes rule files (or the given specs)."""
-    if specs is None:
-        specs = [runner(name).spec for name in _DECLARED_IN]
-    nodes = {n.key: n for spec in specs for n in spec.time_nodes}
-    missing = [k for k in KEYS if k not in nodes]
-    if missing:  # pragma: no cover - the shipped files declare all six (a test checks it)
-        raise KeyError(f"time nodes not declared in the rule files: {', '.join(missing)}")
+    """The time nodes by key, in declaration order, from the shipped rule files (or the given specs)."""
+    specs = _shipped() if specs is None else specs
+    nodes: dict[str, TimeNodeSpec] = {}
+    for spec in specs:
+        for n in spec.time_nodes:
+            nodes.setdefault(n.key, n)
     return nodes
+
+
+def _meeting_name() -> str:
+    try:
+        return timeline_spec().meeting
+    except RulesetError:  # nodes passed in from rule files elsewhere, with no shipped timeline
+        return ""
+
+
+def interval_node() -> TimeNodeSpec:
+    """The time node that spaces a schedule of meetings (the rule file's ``timeline.interval``)."""
+    key = timeline_spec().interval
+    nodes = declared_nodes()
+    if key is None or key not in nodes:
+        raise RulesetError("the 'timeline' names no 'interval' time node, so no schedule can be planned",
+                           file=str(ruleset_dir()))
+    return nodes[key]
 
 
 def weekday_zh(day: dt.date) -> str:
@@ -69,26 +112,31 @@ class Deadline:
 
 @attrs.frozen
 class Timeline:
-    """The deadlines around one mayor's office meeting on ``meeting_date``.
+    """The deadlines around one meeting on ``meeting_date``, one per declared time node.
 
-    ``to_dict()`` maps each of the six keys (CONTRACT §4) to ``{"date", "clause"}``.
+    ``to_dict()`` maps each node's key (CONTRACT §4: ``agenda_cutoff`` … ``next_meeting_by``)
+    to ``{"date", "clause"}``; each date is also an attribute (``t.agenda_cutoff``).
     """
 
     meeting_date: dt.date
-    agenda_cutoff: dt.date
-    materials_reviewed_by: dt.date
-    notice_by: dt.date
-    attendance_confirmed_by: dt.date
-    minutes_due: dt.date
-    next_meeting_by: dt.date
+    dates: Mapping[str, dt.date]  # node key → its date, in date order (same day: declaration order)
     calendar: str  # which data decided the working days: "chinese_calendar 1.11.0", a year file, or both
     meeting_is_workday: bool = True
     nodes: Any = attrs.field(default=None, eq=False, repr=False)  # the declarations it was computed from
+    meeting: str = ""  # what the meeting is called (the rule file's timeline.meeting)
+
+    def __getattr__(self, name: str) -> dt.date:
+        # Only reached when no field has the name: a node's key reads its date.
+        if name != "dates":
+            dates = self.dates
+            if name in dates:
+                return dates[name]
+        raise AttributeError(f"'Timeline' has no time node or attribute '{name}'")
 
     def deadlines(self) -> tuple[Deadline, ...]:
-        """The six time nodes in the annex's order (also date order)."""
+        """The time nodes in date order (same day: the order the rule files declare them)."""
         nodes = self.nodes or declared_nodes()
-        return tuple(Deadline(key, getattr(self, key), nodes[key].clause, nodes[key].what) for key in KEYS)
+        return tuple(Deadline(key, day, nodes[key].clause, nodes[key].what) for key, day in self.dates.items())
 
     def to_dict(self) -> dict[str, dict[str, str]]:
         return {d.key: d.to_dict() for d in self.deadlines()}
@@ -99,7 +147,7 @@ def meeting_timeline(date: DateLike, calendar: WorkingCalendar | None = None, *,
     """The agenda cutoff, notice, attendance, minutes and next-meeting deadlines for a meeting on ``date``.
 
     Each deadline is counted as its rule file declares it (``nodes``: by default the shipped
-    meeting and minutes files). Raises CalendarError (naming the year and the deadline that
+    rule file with a ``timeline:`` and the files it includes). Raises CalendarError (naming the year and the deadline that
     needed it) when a count reaches a year the calendar has no data for, e.g. the minutes of
     2026-12-30 need 2027.
     """
@@ -123,12 +171,14 @@ def meeting_timeline(date: DateLike, calendar: WorkingCalendar | None = None, *,
             ) from None
         return out
 
+    counted = [(count(node), i, key) for i, (key, node) in enumerate(nodes.items())]
     return Timeline(
         meeting_date=day,
-        **{key: count(nodes[key]) for key in KEYS},
+        dates={key: date for date, _, key in sorted(counted)},
         calendar=" + ".join(sorted(sources)),
         meeting_is_workday=cal.is_workday(day),
         nodes=nodes,
+        meeting=_meeting_name(),
     )
 
 
@@ -159,9 +209,9 @@ def meeting_schedule(start: DateLike, *, until: DateLike | None = None, count: i
     """
     first = as_date(start, "start")
     cal = _calendar(calendar)
-    # 「一般每两周召开一次」, as the meeting rule file declares it: a planned day every N calendar
+    # The rule file's timeline.interval node (「一般每两周召开一次」): a planned day every N calendar
     # days (a count in working days would plan on working days, which the schedule then moves to).
-    interval = declared_nodes()["next_meeting_by"].count
+    interval = interval_node().count
     if count is not None and until is not None:
         raise InputError("count", "either until or count, not both", count)
     if count is not None:

@@ -14,6 +14,8 @@ A field the rule file marks ``omitted: none`` reads not given as ``null``.
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import weakref
 from typing import Any, Callable, Mapping, NamedTuple
 
 import attrs
@@ -29,7 +31,7 @@ def validate(spec: RulesetSpec, facts: Any) -> dict[str, Any]:
     facts = _plain(facts)
     if type(facts) is dict:
         try:
-            return _compiled(spec.facts)(facts)
+            return _checker(spec)(facts)
         except _Slow:
             pass  # something unusual or wrong: the checks below say exactly what
     if not _mapping(facts):
@@ -56,23 +58,11 @@ def _mapping(value: Any) -> bool:
     return type(value) is dict or isinstance(value, Mapping)
 
 
-# Field names per declared field tuple, computed once (specs live as long as the process;
-# the tuple is kept in the entry so its id cannot be reused by another).
-_NAMES: dict[int, tuple[tuple[FieldSpec, ...], frozenset[str], list[str]]] = {}
-
-
-def _names(fields: tuple[FieldSpec, ...]) -> tuple[frozenset[str], list[str]]:
-    entry = _NAMES.get(id(fields))
-    if entry is None or entry[0] is not fields:
-        listed = [f.name for f in fields]
-        if len(_NAMES) > 4096:  # specs loaded again and again (lint, tests) must not pile up
-            _NAMES.clear()
-        entry = _NAMES[id(fields)] = (fields, frozenset(listed), listed)
-    return entry[1], entry[2]
-
-
 def _fields(fields: tuple[FieldSpec, ...], given: Mapping[str, Any], prefix: str, owner: str) -> dict[str, Any]:
-    known, names = _names(fields)
+    # The full check runs only when the compiled checker gave up (something unusual or wrong),
+    # so the names are listed here, not cached.
+    names = [f.name for f in fields]
+    known = frozenset(names)
     for key in given:
         if not isinstance(key, str):
             raise InputError(prefix.rstrip(".") or "facts", "field names must be strings", key)
@@ -206,16 +196,26 @@ class _FieldPlan(NamedTuple):
     check: _Check
     none_when_omitted: bool  # 'omitted: none': not given reads as "there is none"
 
-_COMPILED: dict[int, tuple[tuple[FieldSpec, ...], _Check]] = {}
+# One compiled checker per ruleset, kept exactly as long as its spec lives: the entry is keyed
+# by the spec's id and removed by a finalizer when the spec is collected, so an id reused by a
+# later spec can never find a stale checker, and specs loaded again and again (lint, tests) do
+# not pile up.
+_CHECKERS: dict[int, _Check] = {}
+_CHECKERS_LOCK = threading.Lock()
 
 
-def _compiled(fields: tuple[FieldSpec, ...]) -> _Check:
-    entry = _COMPILED.get(id(fields))
-    if entry is None or entry[0] is not fields:
-        if len(_COMPILED) > 4096:  # as _NAMES: reloaded specs must not pile up
-            _COMPILED.clear()
-        entry = _COMPILED[id(fields)] = (fields, _compile_fields(fields))
-    return entry[1]
+def _checker(spec: RulesetSpec) -> _Check:
+    """The compiled checker of ``spec``'s facts, built on first use."""
+    check = _CHECKERS.get(id(spec))
+    if check is None:
+        with _CHECKERS_LOCK:
+            check = _CHECKERS.get(id(spec))
+            if check is None:
+                check = _compile_fields(spec.facts)
+                key = id(spec)
+                _CHECKERS[key] = check
+                weakref.finalize(spec, _CHECKERS.pop, key, None)
+    return check
 
 
 def _compile_fields(fields: tuple[FieldSpec, ...]) -> _Check:

@@ -164,6 +164,12 @@ def masked_input(spec: RulesetSpec, facts: Any, mask: Iterable[str]) -> dict[str
     return typed
 
 
+def _fspath(path: Any) -> str:
+    # os.fspath itself is a builtin: attrs would read its signature by parsing the text
+    # signature with tokenize, whose regexes cost ~5 ms at import (start-up).
+    return os.fspath(path)
+
+
 @attrs.frozen
 class DecisionLog:
     """Appends one record per verdict to ``path`` (JSON Lines).
@@ -172,7 +178,7 @@ class DecisionLog:
     validated input is logged with those paths removed (an empty sequence logs all of it).
     """
 
-    path: str = attrs.field(converter=os.fspath)
+    path: str = attrs.field(converter=_fspath)
     mask: tuple[str, ...] | None = attrs.field(default=None, converter=lambda m: None if m is None else tuple(m))
     # None: default_key() at construction. Kept out of repr and comparisons.
     key: bytes | None = attrs.field(default=None, repr=False, eq=False)

@@ -1,6 +1,6 @@
 """Issue #12's side-by-side benchmark: signing verdicts/s in one fresh, unpinned process.
 
-    .venv/bin/python bench/compare.py [--seconds 0.5] [--rounds 5] [--startup-runs 3]
+    .venv/bin/python bench/compare.py [--seconds 0.5] [--rounds 5] [--startup-runs 3] [--growth-repeat 5]
 
 Prints, in one run, on the same signing inputs (the bundled examples and cases that yield a
 verdict, kept only where every engine below agrees with govrules' outcome and fired rules):
@@ -17,7 +17,11 @@ verdict, kept only where every engine below agrees with govrules' outcome and fi
   glibc trims): near 0 when durable_rules' sessions do not make glibc trim and re-fault
   the heap, ~100 when they do;
 * start-up: ``import govrules``, and import + first signing verdict with a cold and a warm
-  cache of checked rule files (median of --startup-runs fresh interpreters each).
+  cache of checked rule files (median of --startup-runs fresh interpreters each; govrules'
+  .pyc files are written first, bench/startup.py's ensure_bytecode);
+* the meeting growth table: check_meeting's verdict time for 20, 200 and 2,000 agenda items
+  (6 leaders), interleaved, in µs per item, and the 2,000/20 ratio (bench/meeting_growth.py's
+  inputs and timing loop).
 
 Nothing is pinned (no mallopt, no CPU affinity): this is how a user's process runs. Each
 rate is the best of --rounds interleaved rounds. Run it several times: each run is a fresh
@@ -296,6 +300,9 @@ print(json.dumps(out))
 
 
 def startup(runs: int) -> dict[str, float]:
+    from startup import ensure_bytecode
+
+    ensure_bytecode()
     example = str(sorted((ROOT / "examples").glob("signing-*.json"))[0])
     out: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -316,6 +323,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=0.5)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--startup-runs", type=int, default=3)
+    parser.add_argument("--growth-repeat", type=int, default=5,
+                        help="timed verdicts per size in the meeting growth table (2,000 items: ~0.1-1 s each)")
     args = parser.parse_args()
 
     import govrules
@@ -394,6 +403,21 @@ def main() -> None:
     print(f"  import + first signing verdict, cold cache     {s['cold'] * 1e3:7.1f} ms")
     print(f"  import + first signing verdict, warm cache     {s['warm'] * 1e3:7.1f} ms")
 
+    from meeting_growth import measure_sizes
+
+    sizes = (20, 200, 2000)
+    grown = measure_sizes(sizes, 6, args.growth_repeat)
+    print(f"\nmeeting growth (check_meeting, 6 leaders; {args.growth_repeat} interleaved verdicts per size):")
+    print(f"  {'items':>5} {'firings':>7} {'median ms':>10} {'min ms':>9} {'µs/item (median)':>17} {'µs/item (min)':>14}")
+    per_item: dict[int, float] = {}
+    for n in sizes:
+        times, fired = grown[n]
+        per_item[n] = statistics.median(times) / n * 1e6
+        print(f"  {n:>5} {fired:>7} {statistics.median(times) * 1e3:10.2f} {min(times) * 1e3:9.2f} "
+              f"{per_item[n]:17.1f} {min(times) / n * 1e6:14.1f}")
+    growth = per_item[2000] / per_item[20]
+    print(f"  µs per item, 2,000 / 20 items: {growth:.2f} (median; min {min(grown[2000][0]) / 2000 / (min(grown[20][0]) / 20):.2f})")
+
     floor_rate = best["durable_rules one fact, C calls (floor)"][0]
     print("\ntargets (issue #12):")
     if "cedarpy" in best:
@@ -405,6 +429,7 @@ def main() -> None:
           f"{'met' if floor_rate <= 1.5 * corer else 'NOT met'}")
     print(f"  start-up (import + first verdict) <= 60 ms: warm {s['warm'] * 1e3:.0f} ms -> "
           f"{'met' if s['warm'] <= 0.060 else 'NOT met'}")
+    print(f"  meeting µs/item at 2,000 items <= 1.2x that at 20: {growth:.2f}x -> {'met' if growth <= 1.2 else 'NOT met'}")
     worst = max(faults["govrules core (Runner.evaluate)"], faults["govrules facade (govrules.evaluate)"])
     print(f"  no allocator thrash (minflt/verdict < 1): {worst:.2f} -> {'met' if worst < 1 else 'NOT met'}")
 

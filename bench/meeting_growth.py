@@ -73,6 +73,23 @@ def measure(small: dict, large: dict, repeat: int) -> tuple[list[float], list[fl
     return t_small, t_large, *firings
 
 
+def measure_sizes(sizes: tuple[int, ...], people: int, repeat: int) -> dict[int, tuple[list[float], int]]:
+    """Verdict times for each agenda size (``people`` leaders), interleaved; and each size's firings.
+
+    bench/compare.py prints its growth table from this (20/200/2,000 items, issue #12).
+    """
+    inputs = {n: facts(n, people) for n in sizes}
+    for given in inputs.values():
+        govrules.evaluate("meeting", given)  # warm: ruleset load, engine compile, calendar cache
+    times: dict[int, list[float]] = {n: [] for n in sizes}
+    for _ in range(repeat):
+        for n, given in inputs.items():
+            start = time.perf_counter()
+            govrules.evaluate("meeting", given)
+            times[n].append(time.perf_counter() - start)
+    return {n: (times[n], len(govrules.evaluate("meeting", inputs[n]).trace)) for n in sizes}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=30)

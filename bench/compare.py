@@ -8,7 +8,8 @@ verdict, kept only where every engine below agrees with govrules' outcome and fi
 * govrules facade (``govrules.evaluate``) and core (``Runner.evaluate``);
 * the one-fact durable_rules floor: the signing rules written by hand over ONE fact whose
   fields are precomputed in Python, driven by direct C calls (assert, run the actions,
-  retract: the session is reused), as described in the shared durable_rules notes;
+  retract: the session is reused), as described in the shared durable_rules notes; and the
+  same rules through durable_rules' Python Host API (assert_fact, its action loop, retract_fact);
 * peers, when installed (``pip install -e '.[bench]'``): cedarpy (Cedar policies, parsed
   once), rule-engine (one expression per rule, parsed once), clipspy (CLIPS, one fact);
 * plain Python (bench/raw_signing.py's if-statements);
@@ -125,6 +126,50 @@ class Floor:
                 rules.append(text[2:text.index('"', 2)])  # {"rule": {...}}
                 text = c.complete_and_start_action(self.handle, state)
             c.retract_fact(self.handle, '{"sid":"s","id":"1"}')
+        outcomes = [_FLOOR_OUTCOME[r] for r in rules if _FLOOR_OUTCOME[r]]
+        return {"outcome": min(outcomes, key=_RANK.__getitem__) if outcomes else "undetermined", "rules": rules}
+
+
+class HostFloor:
+    """The same one-fact signing rules through durable_rules' Python Host API, one reused session.
+
+    ``Host.assert_fact`` (json.dumps, the C assert, durable's own action loop with its Closure,
+    Promise and per-action state update), then ``Host.retract_fact`` so the session is empty for
+    the next input: what a hand-written durable_rules program pays above the C calls. The Host's
+    timer loop is not started (as in govrules' engine room): it would run other sessions' actions.
+    """
+
+    NAME = "bench_signing_host"
+
+    def __init__(self) -> None:
+        from durable import engine as durable
+
+        fired: list[str] = []
+
+        class Host(durable.Host):
+            def _run(self) -> None:  # no background timers
+                return None
+
+            def get_action(self, action_name: str) -> Callable[[Any], None]:
+                return lambda closure: fired.append(action_name)
+
+        self.durable = durable
+        self.fired = fired
+        self.host = Host()
+        self.host.register_rulesets({self.NAME: {rule: {"all": [{"m": {"$and": [{"type": "d"}, *conds]}}], "run": rule}
+                                                 for rule, _, conds in _FLOOR_RULES}})
+
+    def decide(self, facts: dict) -> dict[str, Any]:
+        one = _one_fact(facts)
+        one["sid"], one["id"] = "s", "1"
+        self.fired.clear()
+        try:
+            self.host.assert_fact(self.NAME, one)
+        except self.durable.MessageNotHandledException:
+            pass  # matched no rule: nothing was stored
+        else:
+            self.host.retract_fact(self.NAME, {"sid": "s", "id": "1"})
+        rules = list(self.fired)
         outcomes = [_FLOOR_OUTCOME[r] for r in rules if _FLOOR_OUTCOME[r]]
         return {"outcome": min(outcomes, key=_RANK.__getitem__) if outcomes else "undetermined", "rules": rules}
 
@@ -343,7 +388,8 @@ def main() -> None:
     faults = {k: min(rate(call, candidates, args.seconds)[1] for _ in range(2)) for k, call in alone.items()}
 
     floor = Floor()
-    engines: dict[str, Callable[[dict], dict]] = {"durable_rules one fact, C calls (floor)": floor.decide}
+    engines: dict[str, Callable[[dict], dict]] = {"durable_rules one fact, Host API": HostFloor().decide,
+                                                  "durable_rules one fact, C calls (floor)": floor.decide}
     for name, make in (("cedarpy", _cedar_peer), ("rule-engine", _rule_engine_peer), ("clipspy", _clips_peer)):
         peer = make()
         if peer is not None:

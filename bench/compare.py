@@ -369,7 +369,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--startup-runs", type=int, default=3)
     parser.add_argument("--growth-repeat", type=int, default=5,
-                        help="timed verdicts per size in the meeting growth table (2,000 items: ~0.1-1 s each)")
+                        help="rounds of the meeting growth table (each ~3 verdicts' worth of 2,000 items)")
     args = parser.parse_args()
 
     import govrules
@@ -453,7 +453,8 @@ def main() -> None:
 
     sizes = (20, 200, 2000)
     grown = measure_sizes(sizes, 6, args.growth_repeat)
-    print(f"\nmeeting growth (check_meeting, 6 leaders; {args.growth_repeat} interleaved verdicts per size):")
+    print(f"\nmeeting growth (check_meeting, 6 leaders; {args.growth_repeat} interleaved rounds, "
+          f"each timing 1 verdict of 2,000 items, 10 of 200, 100 of 20):")
     print(f"  {'items':>5} {'firings':>7} {'median ms':>10} {'min ms':>9} {'µs/item (median)':>17} {'µs/item (min)':>14}")
     per_item: dict[int, float] = {}
     for n in sizes:

@@ -76,17 +76,22 @@ def measure(small: dict, large: dict, repeat: int) -> tuple[list[float], list[fl
 def measure_sizes(sizes: tuple[int, ...], people: int, repeat: int) -> dict[int, tuple[list[float], int]]:
     """Verdict times for each agenda size (``people`` leaders), interleaved; and each size's firings.
 
+    Each of ``repeat`` rounds times every size in turn, a smaller size more often (largest / n
+    verdicts: 100 of 20 items for each one of 2,000), so every size gets about the same share
+    of the machine's good and bad moments and enough samples for a steady median.
     bench/compare.py prints its growth table from this (20/200/2,000 items, issue #12).
     """
     inputs = {n: facts(n, people) for n in sizes}
     for given in inputs.values():
         govrules.evaluate("meeting", given)  # warm: ruleset load, engine compile, calendar cache
     times: dict[int, list[float]] = {n: [] for n in sizes}
+    largest = max(sizes)
     for _ in range(repeat):
         for n, given in inputs.items():
-            start = time.perf_counter()
-            govrules.evaluate("meeting", given)
-            times[n].append(time.perf_counter() - start)
+            for _ in range(max(1, largest // n)):
+                start = time.perf_counter()
+                govrules.evaluate("meeting", given)
+                times[n].append(time.perf_counter() - start)
     return {n: (times[n], len(govrules.evaluate("meeting", inputs[n]).trace)) for n in sizes}
 
 

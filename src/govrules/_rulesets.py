@@ -26,7 +26,7 @@ from ._run import Runner
 from ._suggest import did_you_mean
 
 # The file names _load gives types.yaml and the prove pool; repeated here because _load is
-# imported only when a rule file is parsed (below). tests/test_spec_cache.py pins that they agree.
+# imported only when a rule file is parsed (below). tests/test_startup.py pins that they agree.
 TYPES_FILE = "types.yaml"
 PROVE_POOL_FILE = "prove-pool.yaml"
 
@@ -38,6 +38,7 @@ def load_ruleset(*args: Any, **kwargs: Any) -> RulesetSpec:
     from ._load import load_ruleset as load
 
     return load(*args, **kwargs)
+
 
 _lock = threading.Lock()
 _runners: dict[str, Runner] = {}

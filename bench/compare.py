@@ -1,6 +1,6 @@
 """Issue #12's side-by-side benchmark: signing verdicts/s in one fresh, unpinned process.
 
-    .venv/bin/python bench/compare.py [--seconds 0.5] [--rounds 5] [--startup-runs 3]
+    .venv/bin/python bench/compare.py [--seconds 0.5] [--rounds 5] [--startup-runs 3] [--growth-repeat 5]
 
 Prints, in one run, on the same signing inputs (the bundled examples and cases that yield a
 verdict, kept only where every engine below agrees with govrules' outcome and fired rules):
@@ -8,7 +8,8 @@ verdict, kept only where every engine below agrees with govrules' outcome and fi
 * govrules facade (``govrules.evaluate``) and core (``Runner.evaluate``);
 * the one-fact durable_rules floor: the signing rules written by hand over ONE fact whose
   fields are precomputed in Python, driven by direct C calls (assert, run the actions,
-  retract: the session is reused), as described in the shared durable_rules notes;
+  retract: the session is reused), as described in the shared durable_rules notes; and the
+  same rules through durable_rules' Python Host API (assert_fact, its action loop, retract_fact);
 * peers, when installed (``pip install -e '.[bench]'``): cedarpy (Cedar policies, parsed
   once), rule-engine (one expression per rule, parsed once), clipspy (CLIPS, one fact);
 * plain Python (bench/raw_signing.py's if-statements);
@@ -17,7 +18,11 @@ verdict, kept only where every engine below agrees with govrules' outcome and fi
   glibc trims): near 0 when durable_rules' sessions do not make glibc trim and re-fault
   the heap, ~100 when they do;
 * start-up: ``import govrules``, and import + first signing verdict with a cold and a warm
-  cache of checked rule files (median of --startup-runs fresh interpreters each).
+  cache of checked rule files (median of --startup-runs fresh interpreters each; govrules'
+  .pyc files are written first, bench/startup.py's ensure_bytecode);
+* the meeting growth table: check_meeting's verdict time for 20, 200 and 2,000 agenda items
+  (6 leaders), interleaved, in µs per item, and the 2,000/20 ratio (bench/meeting_growth.py's
+  inputs and timing loop).
 
 Nothing is pinned (no mallopt, no CPU affinity): this is how a user's process runs. Each
 rate is the best of --rounds interleaved rounds. Run it several times: each run is a fresh
@@ -121,6 +126,50 @@ class Floor:
                 rules.append(text[2:text.index('"', 2)])  # {"rule": {...}}
                 text = c.complete_and_start_action(self.handle, state)
             c.retract_fact(self.handle, '{"sid":"s","id":"1"}')
+        outcomes = [_FLOOR_OUTCOME[r] for r in rules if _FLOOR_OUTCOME[r]]
+        return {"outcome": min(outcomes, key=_RANK.__getitem__) if outcomes else "undetermined", "rules": rules}
+
+
+class HostFloor:
+    """The same one-fact signing rules through durable_rules' Python Host API, one reused session.
+
+    ``Host.assert_fact`` (json.dumps, the C assert, durable's own action loop with its Closure,
+    Promise and per-action state update), then ``Host.retract_fact`` so the session is empty for
+    the next input: what a hand-written durable_rules program pays above the C calls. The Host's
+    timer loop is not started (as in govrules' engine room): it would run other sessions' actions.
+    """
+
+    NAME = "bench_signing_host"
+
+    def __init__(self) -> None:
+        from durable import engine as durable
+
+        fired: list[str] = []
+
+        class Host(durable.Host):
+            def _run(self) -> None:  # no background timers
+                return None
+
+            def get_action(self, action_name: str) -> Callable[[Any], None]:
+                return lambda closure: fired.append(action_name)
+
+        self.durable = durable
+        self.fired = fired
+        self.host = Host()
+        self.host.register_rulesets({self.NAME: {rule: {"all": [{"m": {"$and": [{"type": "d"}, *conds]}}], "run": rule}
+                                                 for rule, _, conds in _FLOOR_RULES}})
+
+    def decide(self, facts: dict) -> dict[str, Any]:
+        one = _one_fact(facts)
+        one["sid"], one["id"] = "s", "1"
+        self.fired.clear()
+        try:
+            self.host.assert_fact(self.NAME, one)
+        except self.durable.MessageNotHandledException:
+            pass  # matched no rule: nothing was stored
+        else:
+            self.host.retract_fact(self.NAME, {"sid": "s", "id": "1"})
+        rules = list(self.fired)
         outcomes = [_FLOOR_OUTCOME[r] for r in rules if _FLOOR_OUTCOME[r]]
         return {"outcome": min(outcomes, key=_RANK.__getitem__) if outcomes else "undetermined", "rules": rules}
 
@@ -296,6 +345,9 @@ print(json.dumps(out))
 
 
 def startup(runs: int) -> dict[str, float]:
+    from startup import ensure_bytecode
+
+    ensure_bytecode()
     example = str(sorted((ROOT / "examples").glob("signing-*.json"))[0])
     out: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -316,6 +368,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=0.5)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--startup-runs", type=int, default=3)
+    parser.add_argument("--growth-repeat", type=int, default=5,
+                        help="rounds of the meeting growth table (each ~3 verdicts' worth of 2,000 items)")
     args = parser.parse_args()
 
     import govrules
@@ -334,7 +388,8 @@ def main() -> None:
     faults = {k: min(rate(call, candidates, args.seconds)[1] for _ in range(2)) for k, call in alone.items()}
 
     floor = Floor()
-    engines: dict[str, Callable[[dict], dict]] = {"durable_rules one fact, C calls (floor)": floor.decide}
+    engines: dict[str, Callable[[dict], dict]] = {"durable_rules one fact, Host API": HostFloor().decide,
+                                                  "durable_rules one fact, C calls (floor)": floor.decide}
     for name, make in (("cedarpy", _cedar_peer), ("rule-engine", _rule_engine_peer), ("clipspy", _clips_peer)):
         peer = make()
         if peer is not None:
@@ -394,6 +449,24 @@ def main() -> None:
     print(f"  import + first signing verdict, cold cache     {s['cold'] * 1e3:7.1f} ms")
     print(f"  import + first signing verdict, warm cache     {s['warm'] * 1e3:7.1f} ms")
 
+    from meeting_growth import measure_sizes
+
+    sizes = (20, 200, 2000)
+    grown = measure_sizes(sizes, 6, args.growth_repeat)
+    print(f"\nmeeting growth (check_meeting, 6 leaders; {args.growth_repeat} interleaved rounds, "
+          f"each timing 1 verdict of 2,000 items, 10 of 200, 100 of 20); µs per item:")
+    print(f"  {'items':>5} {'firings':>7} {'wall median ms':>14} {'wall median':>11} {'wall min':>9} {'CPU median':>10}")
+    per_item: dict[int, tuple[float, float, float]] = {}
+    for n in sizes:
+        wall, cpu, fired = grown[n]
+        per_item[n] = (statistics.median(wall) / n * 1e6, min(wall) / n * 1e6, statistics.median(cpu) / n * 1e6)
+        print(f"  {n:>5} {fired:>7} {statistics.median(wall) * 1e3:14.2f} {per_item[n][0]:11.1f} {per_item[n][1]:9.1f} "
+              f"{per_item[n][2]:10.1f}")
+    ratios = [per_item[2000][k] / per_item[20][k] for k in range(3)]
+    print(f"  2,000 / 20 items: wall median {ratios[0]:.2f}, wall min {ratios[1]:.2f}, CPU median {ratios[2]:.2f} "
+          "(CPU: what the verdicts cost, not the time other processes held the CPU)")
+    growth = ratios[2]
+
     floor_rate = best["durable_rules one fact, C calls (floor)"][0]
     print("\ntargets (issue #12):")
     if "cedarpy" in best:
@@ -405,6 +478,8 @@ def main() -> None:
           f"{'met' if floor_rate <= 1.5 * corer else 'NOT met'}")
     print(f"  start-up (import + first verdict) <= 60 ms: warm {s['warm'] * 1e3:.0f} ms -> "
           f"{'met' if s['warm'] <= 0.060 else 'NOT met'}")
+    print(f"  meeting µs/item at 2,000 items <= 1.2x that at 20 (CPU median): {growth:.2f}x -> "
+          f"{'met' if growth <= 1.2 else 'NOT met'}")
     worst = max(faults["govrules core (Runner.evaluate)"], faults["govrules facade (govrules.evaluate)"])
     print(f"  no allocator thrash (minflt/verdict < 1): {worst:.2f} -> {'met' if worst < 1 else 'NOT met'}")
 

@@ -73,6 +73,34 @@ def measure(small: dict, large: dict, repeat: int) -> tuple[list[float], list[fl
     return t_small, t_large, *firings
 
 
+def measure_sizes(sizes: tuple[int, ...], people: int,
+                  repeat: int) -> dict[int, tuple[list[float], list[float], int]]:
+    """Verdict times for each agenda size (``people`` leaders), interleaved; and each size's firings.
+
+    Each of ``repeat`` rounds times every size in turn, a smaller size more often (largest / n
+    verdicts: 100 of 20 items for each one of 2,000), so every size gets about the same share
+    of the machine's good and bad moments and enough samples for a steady median. Returns,
+    per size, the wall times, the CPU times (process_time: what the verdict itself cost,
+    without the time other processes held the CPU, which a 2,000-item verdict almost never
+    escapes on a busy machine and a 20-item one often does) and the firings.
+    bench/compare.py prints its growth table from this (20/200/2,000 items, issue #12).
+    """
+    inputs = {n: facts(n, people) for n in sizes}
+    for given in inputs.values():
+        govrules.evaluate("meeting", given)  # warm: ruleset load, engine compile, calendar cache
+    wall: dict[int, list[float]] = {n: [] for n in sizes}
+    cpu: dict[int, list[float]] = {n: [] for n in sizes}
+    largest = max(sizes)
+    for _ in range(repeat):
+        for n, given in inputs.items():
+            for _ in range(max(1, largest // n)):
+                start, start_cpu = time.perf_counter(), time.process_time()
+                govrules.evaluate("meeting", given)
+                wall[n].append(time.perf_counter() - start)
+                cpu[n].append(time.process_time() - start_cpu)
+    return {n: (wall[n], cpu[n], len(govrules.evaluate("meeting", inputs[n]).trace)) for n in sizes}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=30)

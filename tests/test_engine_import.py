@@ -26,7 +26,7 @@ SIMULATE = textwrap.dedent('''\
 
 
 def test_a_failed_engine_import_explains_itself_and_gives_the_recipe():
-    """`import govrules` with the 3.13 linker failure raises ImportError naming the cause and the CC= rebuild."""
+    """Using govrules with the 3.13 linker failure raises ImportError naming the cause and the CC= rebuild."""
     run = subprocess.run([sys.executable, "-c", SIMULATE], capture_output=True, text=True)
     assert run.returncode != 0
     last = run.stderr[run.stderr.rindex("ImportError: "):]

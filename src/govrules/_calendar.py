@@ -17,11 +17,12 @@ from types import MappingProxyType
 from typing import Any, Iterable, Mapping, Union
 
 import attrs
-import chinese_calendar
-from chinese_calendar.constants import Holiday
-from dateutil.parser import isoparse
 
 from ._errors import CalendarError, InputError
+
+# chinese_calendar and dateutil are imported where a day is first looked up or parsed, not at
+# import: most rulesets never count a working day, and `import govrules` + a first verdict
+# should not pay ~15-40 ms for them (start-up, docs/performance.md).
 
 __all__ = ["WorkingCalendar", "default_calendar", "as_date", "DateLike"]
 
@@ -42,6 +43,8 @@ _PARTIAL_ISO = re.compile(r"\d{4}(-\d{2})?")
 
 
 def _cc_version() -> str:
+    import chinese_calendar  # deferred: see the note at the imports
+
     # The module's own __version__ first: importlib.metadata costs ~40 ms at import time.
     found = getattr(chinese_calendar, "__version__", None)
     if found:
@@ -54,15 +57,24 @@ def _cc_version() -> str:
         return "unknown"
 
 
-CHINESE_CALENDAR_SOURCE = f"chinese_calendar {_cc_version()}"
+@functools.lru_cache(maxsize=None)
+def chinese_calendar_source() -> str:
+    """``"chinese_calendar <version>"``: what decides a day no year file covers."""
+    return f"chinese_calendar {_cc_version()}"
 
-# The same bounds chinese_calendar's own _validate_date uses; read, never modified.
-_CC_FIRST_YEAR = min(chinese_calendar.constants.holidays).year
-_CC_LAST_YEAR = max(chinese_calendar.constants.holidays).year
+
+@functools.lru_cache(maxsize=None)
+def _cc_years() -> tuple[int, int]:
+    """The first and last year chinese_calendar has data for (its own _validate_date's bounds)."""
+    import chinese_calendar.constants  # deferred: see the note at the imports
+
+    holidays = chinese_calendar.constants.holidays  # read, never modified
+    return min(holidays).year, max(holidays).year
 
 
 def _cc_covers(year: int) -> bool:
-    return _CC_FIRST_YEAR <= year <= _CC_LAST_YEAR
+    first, last = _cc_years()
+    return first <= year <= last
 
 
 @functools.lru_cache(maxsize=None)
@@ -72,6 +84,9 @@ def _cc_day(day: _dt.date) -> tuple[bool, str | None]:
     Cached process-wide because chinese_calendar's data is process-wide and each call costs
     ~21 µs; only covered years reach here, so the cache is bounded (~8,400 days).
     """
+    import chinese_calendar  # deferred: see the note at the imports
+    from chinese_calendar.constants import Holiday
+
     try:
         working = chinese_calendar.is_workday(day)
         is_holiday, english = chinese_calendar.get_holiday_detail(day)
@@ -97,7 +112,17 @@ def as_date(value: Any, path: str = "date") -> _dt.date:
         return _dt.date(value.year, value.month, value.day)
     if isinstance(value, str):
         text = value.strip()
+        if _ISO_DAY.fullmatch(text):
+            # The common case without dateutil (deferred: ~15 ms to import). A valid
+            # YYYY-MM-DD reads the same either way; an invalid one (2026-02-30) takes the
+            # isoparse path below, so it is refused exactly as before.
+            try:
+                return _dt.date.fromisoformat(text)
+            except ValueError:
+                pass
         if text and not _PARTIAL_ISO.fullmatch(text):
+            from dateutil.parser import isoparse
+
             try:
                 return isoparse(text).date()
             except (ValueError, OverflowError):
@@ -163,7 +188,7 @@ class WorkingCalendar:
 
     def __repr__(self) -> str:
         files = "".join(f", {d.year}: {d.source!r}" for d in self._years)
-        return f"WorkingCalendar({CHINESE_CALENDAR_SOURCE}{files})"
+        return f"WorkingCalendar({chinese_calendar_source()}{files})"
 
     # -- construction -------------------------------------------------------------------
 
@@ -212,7 +237,7 @@ class WorkingCalendar:
         if data is not None:
             return data.source
         if _cc_covers(d.year):
-            return CHINESE_CALENDAR_SOURCE
+            return chinese_calendar_source()
         raise CalendarError(d.year)
 
     def is_workday(self, day: DateLike) -> bool:

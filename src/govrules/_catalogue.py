@@ -7,14 +7,11 @@ quote can be trusted to be the law's own words.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import re
 from typing import Any, Iterable
 
 import attrs
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
 
 from . import _diskcache
 from ._errors import InputError, RulesetError
@@ -142,6 +139,11 @@ def _load() -> tuple[tuple[Clause, ...], dict[str, Clause], dict[str, str]]:
 
 
 def _parse() -> tuple[tuple[Clause, ...], dict[str, Clause]]:
+    # Imported here: with the on-disk cache warm, a process never parses the catalogue, and
+    # ruamel.yaml costs ~20 ms to import (start-up, docs/performance.md).
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
     source = _data_file(_CATALOGUE_FILE).read_text(encoding="utf-8")
     try:
         document = YAML(typ="safe", pure=True).load(source)
@@ -174,6 +176,8 @@ def clause_ids() -> frozenset[str]:
 
 
 def _closest(wanted: str, ids: list[str]) -> str | None:
+    import difflib  # only for a clause id that does not exist
+
     # difflib.get_close_matches breaks ties by the larger string ('5.2.9' -> '5.2.2'); the
     # earliest id in document order is the less surprising guess. Case is ignored so that
     # 'A1.2.R2' or 'FINAL' find their id.

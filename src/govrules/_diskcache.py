@@ -21,15 +21,15 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.util
 import os
 import pickle
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
 # Bump when the entry format changes.
-_FORMAT = b"govrules-cache-1"
+_FORMAT = b"govrules-cache-2"
 
 
 def cache_dir() -> Path | None:
@@ -50,19 +50,47 @@ def cache_dir() -> Path | None:
 
 @functools.lru_cache(maxsize=1)
 def _code_digest() -> bytes:
-    """govrules' own modules and data (name, size, mtime) and the versions parsing depends on."""
+    """govrules' own modules and data (name, size, mtime) and what parsing depends on.
+
+    Why this key is safe: a cached value was made by govrules' code (parse, check) from
+    the caller's parts, and read back by the same code (its classes). It is reused only if
+    every module and data file of the package has the same name, size and modification time
+    as when the entry was written: exactly what Python's own bytecode cache trusts to decide
+    a module is unchanged, so an entry is never older than the code reading it, in a checkout
+    edited in place or after an upgrade. The Python version (the pickle's classes, and what
+    `str`/`re` do) and ruamel.yaml's identity (its __init__.py, which states its version; it
+    parsed the YAML) complete it.
+
+    Why not cheaper: the package version does not change while a checkout is edited, and a
+    directory's mtime does not change when a file in it is edited in place; hashing file
+    contents would read ~700 KB per start. What this costs is one directory scan and one
+    stat per file (~60), ~0.2 ms; what it no longer costs is importing ruamel.yaml to ask
+    its version (~20 ms), and importlib.metadata is no cheaper.
+    """
     h = hashlib.sha256(_FORMAT)
-    try:
-        import ruamel.yaml
-        version = getattr(ruamel.yaml, "__version__", "?")
-    except Exception:  # noqa: BLE001 - a version we cannot read is just part of the key
-        version = "?"
-    h.update(f"{sys.version}|{sys.implementation.cache_tag}|ruamel.yaml {version}|".encode())
-    package = Path(__file__).resolve().parent
-    for file in sorted([*package.glob("*.py"), *package.glob("data/*")]):
-        st = file.stat()
-        h.update(f"{file.name}|{st.st_size}|{st.st_mtime_ns}\0".encode())
+    h.update(f"{sys.version}|{sys.implementation.cache_tag}|".encode())
+    h.update(_ruamel_identity())
+    package = os.path.dirname(os.path.abspath(__file__))
+    for folder, only_py in ((package, True), (os.path.join(package, "data"), False)):
+        with os.scandir(folder) as found:
+            files = sorted((e.name, e) for e in found if (not only_py or e.name.endswith(".py")) and e.is_file())
+        prefix = "" if only_py else "data/"
+        for name, entry in files:
+            st = entry.stat()
+            h.update(f"{prefix}{name}|{st.st_size}|{st.st_mtime_ns}\0".encode())
     return h.digest()
+
+
+def _ruamel_identity() -> bytes:
+    """ruamel.yaml's __init__.py (it names the version), found without importing ruamel.yaml."""
+    try:
+        spec = importlib.util.find_spec("ruamel.yaml")
+        if spec is not None and spec.origin:
+            with open(spec.origin, "rb") as f:
+                return b"ruamel.yaml|" + f.read()
+    except Exception:  # noqa: BLE001 - not found or unreadable: just part of the key
+        pass
+    return b"ruamel.yaml|?"
 
 
 def key(*parts: bytes) -> str | None:
@@ -117,6 +145,8 @@ def write(key: str | None, value: Any) -> None:
         if not _private(folder.stat()):
             return
         data = pickle.dumps((key, value), protocol=pickle.HIGHEST_PROTOCOL)
+        import tempfile  # only when writing an entry: a warm start reads, ~3-6 ms to import
+
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".pickle")
         try:
             with os.fdopen(fd, "wb") as f:

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, Mapping, Sequence, TypeVar, Union, cast
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence, TypeVar, Union, cast
 
 from . import _log, _remedies
 from ._calendar import WorkingCalendar
 from ._errors import InputError
 from ._facade_docs import DOCS
-from ._inputs import Person
 from ._model import Verdict
 from ._rulesets import runner
+
+if TYPE_CHECKING:  # only named in signatures: a caller passing a Person has imported it already
+    from ._inputs import Person
 
 
 def evaluate(ruleset: str, facts: Mapping[str, Any], *, calendar: WorkingCalendar | None = None) -> Verdict:
@@ -38,7 +40,7 @@ def _evaluate(ruleset: str, facts: Mapping[str, Any], *, calendar: WorkingCalend
 
 # What a caller passes for a fact: plain data as parsed from JSON, or the library's Person.
 Obj = Mapping[str, Any]
-PersonLike = Union[Mapping[str, Any], Person]
+PersonLike = Union[Mapping[str, Any], "Person"]
 F = TypeVar("F", bound=Callable[..., Verdict])
 
 

@@ -291,7 +291,7 @@ def _type(r: _Reader, node: Any, parent: Any, key: Any, types: Mapping[str, Type
     minimum = node.get("minimum")
     if minimum is not None and (kind != "int" or not isinstance(minimum, int)):
         raise r.fail(f"'minimum' applies to int fields only, with a whole number", node, "minimum")
-    return TypeSpec(kind, name=name, minimum=minimum)
+    return TypeSpec(kind, name=name, minimum=plain(minimum))  # a built-in int, not ruamel's ScalarInt
 
 
 def _named(r: _Reader, name: str, parent: Any, key: Any, types: Mapping[str, TypeSpec]) -> TypeSpec:

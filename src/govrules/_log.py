@@ -10,14 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
-import hashlib
-import hmac
 import json
 import os
 import re
-import secrets
 import threading
-import uuid
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -60,7 +56,7 @@ class DecisionLogError(GovrulesError, OSError):
 # by guessing (a conference record has 16 possible inputs; a masked name fell to 2.6 M guesses).
 MIN_KEY_BYTES = 16
 KEY_ENV = "GOVRULES_LOG_KEY"
-_PROCESS_KEY = secrets.token_bytes(32)
+_PROCESS_KEY = os.urandom(32)  # what secrets.token_bytes(32) returns, without importing secrets
 
 
 def _as_key(value: Any, setting: str) -> bytes:
@@ -79,11 +75,17 @@ def default_key() -> bytes:
 
 def key_id(key: bytes) -> str:
     """Which key made a hash (16 hex digits), without revealing it."""
+    import hashlib  # hmac, hashlib, uuid: only once a decision log is written (start-up)
+    import hmac
+
     return hmac.new(key, b"govrules decision log key id", hashlib.sha256).hexdigest()[:16]
 
 
 def input_hash(spec: RulesetSpec, facts: Any, key: bytes | None = None) -> str:
     """HMAC-SHA256 of the validated input in canonical JSON (enum codes, ISO dates, defaults filled)."""
+    import hashlib
+    import hmac
+
     text = _canonical(validate(spec, facts)).encode("utf-8")
     return "hmac-sha256:" + hmac.new(key or default_key(), text, hashlib.sha256).hexdigest()
 
@@ -162,6 +164,12 @@ def masked_input(spec: RulesetSpec, facts: Any, mask: Iterable[str]) -> dict[str
     return typed
 
 
+def _fspath(path: Any) -> str:
+    # os.fspath itself is a builtin: attrs would read its signature by parsing the text
+    # signature with tokenize, whose regexes cost ~5 ms at import (start-up).
+    return os.fspath(path)
+
+
 @attrs.frozen
 class DecisionLog:
     """Appends one record per verdict to ``path`` (JSON Lines).
@@ -170,7 +178,7 @@ class DecisionLog:
     validated input is logged with those paths removed (an empty sequence logs all of it).
     """
 
-    path: str = attrs.field(converter=os.fspath)
+    path: str = attrs.field(converter=_fspath)
     mask: tuple[str, ...] | None = attrs.field(default=None, converter=lambda m: None if m is None else tuple(m))
     # None: default_key() at construction. Kept out of repr and comparisons.
     key: bytes | None = attrs.field(default=None, repr=False, eq=False)
@@ -184,6 +192,8 @@ class DecisionLog:
             _known_path(p)
 
     def entry(self, spec: RulesetSpec, facts: Any, verdict: Verdict) -> dict[str, Any]:
+        import uuid
+
         record: dict[str, Any] = {
             "decision_id": uuid.uuid4().hex,
             "time": dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),

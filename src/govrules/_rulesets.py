@@ -12,30 +12,57 @@ files that load and check cleanly are cached. ``GOVRULES_CACHE=0`` turns it off 
 from __future__ import annotations
 
 import functools
+import importlib.util
+import os
 import threading
-from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from . import _diskcache
 from ._check import check
 from ._errors import InputError, RulesetError
-from ._load import PROVE_POOL_FILE, TYPES_FILE, load_ruleset, load_types, read_types_text
 from ._model import RulesetSpec, TypeSpec
 from ._run import Runner
 from ._suggest import did_you_mean
+
+# The file names _load gives types.yaml and the prove pool; repeated here because _load is
+# imported only when a rule file is parsed (below). tests/test_startup.py pins that they agree.
+TYPES_FILE = "types.yaml"
+PROVE_POOL_FILE = "prove-pool.yaml"
+
+
+# Parsing a rule file (_load, _yaml) brings in ruamel.yaml, ~20-40 ms of imports that a
+# process with a warm cache never uses, so _load is imported when a file is actually parsed.
+# The wrapper keeps the name patchable (tests/test_spec_cache.py).
+def load_ruleset(*args: Any, **kwargs: Any) -> RulesetSpec:
+    from ._load import load_ruleset as load
+
+    return load(*args, **kwargs)
+
 
 _lock = threading.Lock()
 _runners: dict[str, Runner] = {}
 
 
+@functools.lru_cache(maxsize=1)
 def ruleset_dir() -> Path:
     """Where the shipped rule files are (inside the installed package, or rulesets/ in a checkout)."""
+    # The package's directory from its import spec: what importlib.resources.files() returns
+    # for a package on the file system, without importing importlib.resources' readers and
+    # zipfile (~8 ms at start-up). Anything else (a zip import) still asks importlib.resources.
+    spec = importlib.util.find_spec("govrules.rulesets")
+    if spec is not None and spec.origin and spec.has_location and Path(spec.origin).is_file():
+        return Path(spec.origin).parent
+    from importlib import resources
+
     return Path(str(resources.files("govrules.rulesets")))
 
 
 def available() -> list[str]:
     """The shipped rulesets: every rule file in the rulesets directory."""
-    return sorted(p.stem for p in ruleset_dir().glob("*.yaml") if is_rule_file(p))
+    # os.listdir, not Path.glob: the same names (is_rule_file wants a ".yaml" ending, case and
+    # all), without compiling a glob pattern on the first verdict of a process.
+    return sorted(name[:-len(".yaml")] for name in os.listdir(ruleset_dir()) if is_rule_file(name))
 
 
 def is_rule_file(path: str | Path) -> bool:
@@ -47,6 +74,8 @@ def is_rule_file(path: str | Path) -> bool:
 
 @functools.lru_cache(maxsize=8)
 def _types(directory: str) -> tuple[dict[str, TypeSpec], str]:
+    from ._load import load_types, read_types_text  # only when a rule file is parsed (above)
+
     path = Path(directory) / TYPES_FILE
     if not path.exists():
         return {}, ""

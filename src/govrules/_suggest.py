@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
 from typing import Iterable
 
 
 def closest(name: str, choices: Iterable[str]) -> str | None:
+    import difflib  # only when a name is misspelt: not paid at start-up
+
     found = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
     return found[0] if found else None
 

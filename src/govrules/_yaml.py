@@ -9,6 +9,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.scalarbool import ScalarBoolean
 
 from ._errors import RulesetError
 
@@ -197,4 +198,13 @@ def plain(node: Any) -> Any:
         return node.isoformat()
     if isinstance(node, str):
         return str(node)
+    # ruamel's round-trip numbers (ScalarInt, ScalarFloat; ScalarBoolean is an int) as the
+    # built-in values they equal, so a checked spec holds no ruamel.yaml objects and reading
+    # it back from the on-disk cache does not import ruamel.yaml.
+    if isinstance(node, ScalarBoolean):
+        return bool(node)
+    if isinstance(node, int) and type(node) is not int and not isinstance(node, bool):
+        return int(node)
+    if isinstance(node, float) and type(node) is not float:
+        return float(node)
     return node

@@ -11,10 +11,12 @@ files that load and check cleanly are cached. ``GOVRULES_CACHE=0`` turns it off 
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import threading
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from . import _diskcache
 from ._check import check
@@ -27,6 +29,11 @@ from ._suggest import did_you_mean
 _lock = threading.Lock()
 _runners: dict[str, Runner] = {}
 
+PACK_FILE = "pack.yaml"  # a regulation pack's metadata, beside its rule files (docs/packs.md)
+# The regulation pack in effect when it is not the shipped one (set by _packs.Pack.active): an
+# object whose .runner(name) and .available() answer instead of the shipped rule files.
+ACTIVE_PACK: contextvars.ContextVar[Any] = contextvars.ContextVar("govrules_pack", default=None)
+
 
 def ruleset_dir() -> Path:
     """Where the shipped rule files are (inside the installed package, or rulesets/ in a checkout)."""
@@ -34,7 +41,10 @@ def ruleset_dir() -> Path:
 
 
 def available() -> list[str]:
-    """The shipped rulesets: every rule file in the rulesets directory."""
+    """The shipped rulesets: every rule file in the rulesets directory (or the pack's in effect)."""
+    pack = ACTIVE_PACK.get()
+    if pack is not None:
+        return pack.available()
     return sorted(p.stem for p in ruleset_dir().glob("*.yaml") if is_rule_file(p))
 
 
@@ -42,7 +52,7 @@ def is_rule_file(path: str | Path) -> bool:
     """Whether a .yaml file is a rule file, not types.yaml, the prove pool, cases or prove hints."""
     name = Path(path).name
     return (name.endswith(".yaml") and not name.endswith((".cases.yaml", ".prove.yaml"))
-            and name not in (TYPES_FILE, PROVE_POOL_FILE))
+            and name not in (TYPES_FILE, PROVE_POOL_FILE, PACK_FILE))
 
 
 @functools.lru_cache(maxsize=8)
@@ -75,6 +85,9 @@ def runner(name: str) -> Runner:
     """The shipped ruleset ``name``, loaded and checked on first use."""
     if not isinstance(name, str):
         raise InputError("ruleset", "a ruleset name", name)
+    pack = ACTIVE_PACK.get()
+    if pack is not None:
+        return pack.runner(name)
     with _lock:
         found = _runners.get(name)
     if found is not None:

@@ -17,6 +17,7 @@ from ._facade import (
 from ._inputs import Person
 from ._log import DecisionLogError, configure
 from ._model import Finding, Need, TraceStep, Verdict
+from ._packs import Pack
 from ._schema import schema
 from ._timeline import ScheduledMeeting, Timeline, meeting_schedule, meeting_timeline
 
@@ -28,6 +29,7 @@ __all__ = [
     "GovrulesError",
     "InputError",
     "Need",
+    "Pack",
     "Person",
     "RulesetError",
     "ScheduledMeeting",

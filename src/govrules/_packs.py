@@ -188,6 +188,10 @@ class Pack:
         finally:
             _rulesets.ACTIVE_PACK.reset(token)
 
+    def bind(self, run: Runner) -> Any:
+        """``run`` whose evaluations happen with this pack in effect (for work done later, e.g. remedies)."""
+        return run if self.is_shipped else _Bound(run, self)
+
     def in_force(self, day: dt.date) -> bool:
         return ((self.in_force_from is None or self.in_force_from <= day)
                 and (self.in_force_to is None or day <= self.in_force_to))
@@ -195,6 +199,26 @@ class Pack:
     def describe(self) -> str:
         span = (f"{self.in_force_from or '…'} – {self.in_force_to or '…'}")
         return f"{self.id} {self.version} (in force {span})"
+
+
+class _Bound:
+    """A Runner whose ``evaluate`` runs with its pack in effect; everything else is the Runner's."""
+
+    def __init__(self, run: Runner, pack: Pack) -> None:
+        self._run, self._pack = run, pack
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._run, name)
+
+    def evaluate(self, *args: Any, **kwargs: Any) -> Any:
+        with self._pack.active():
+            return self._run.evaluate(*args, **kwargs)
+
+
+def active() -> Pack | None:
+    """The pack in effect when it is not the shipped one (``Pack.active``), else None."""
+    found = _rulesets.ACTIVE_PACK.get()
+    return found if isinstance(found, Pack) else None
 
 
 @contextlib.contextmanager

@@ -12,6 +12,7 @@ import click
 from . import _catalogue, _coverage, _docs, _prove
 from ._batch_cli import cli_batch
 from ._cases import check_case, evaluator_for, load_cases, load_overlaid_cases
+from ._cli_diff import diff_command
 from ._cli_common import (
     EXIT_ALLOWED, EXIT_LOG_FAILED, EXIT_NOT_ALLOWED, _Fail, calendar_option, make_calendar, pack_params, with_pack,
 )
@@ -347,6 +348,7 @@ def prove_command(rulesets: Sequence[str]) -> None:
 
 for _command in list(cli.commands.values()):
     with_pack(_command)  # every command takes --pack/--as-of too (after the command's name)
+cli.add_command(diff_command)  # names its two packs itself
 
 
 def main(argv: Sequence[str] | None = None) -> None:

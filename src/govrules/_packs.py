@@ -261,7 +261,8 @@ def _load(directory: Path, seen: tuple[Path, ...]) -> Pack:
     def fail(message: str, node: Any = None, key: Any = None, hint: str | None = None) -> RulesetError:
         line, col = position(node, key) if node is not None else (None, None)
         shown = lines[line - 1].rstrip() if line and 0 < line <= len(lines) else None
-        return RulesetError(message, file=str(meta_file), line=line, col=col, text=shown, hint=hint)
+        return RulesetError(message, file=str(meta_file), line=line, col=col, text=shown,
+                            hint=hint or "see docs/packs.md")
 
     if not isinstance(root, CommentedMap):
         raise fail("pack.yaml is a mapping: id, title, version, catalogue (or base), in_force_from …", root,
@@ -441,7 +442,8 @@ def merge_overlay(root: CommentedMap, overlay: Any, file: str, text: str,
     def fail(message: str, node: Any, key: Any = None, hint: str | None = None) -> RulesetError:
         line, col = position(node, key)
         shown = lines[line - 1].rstrip() if line and 0 < line <= len(lines) else None
-        return RulesetError(message, file=file, line=line, col=col, text=shown, hint=hint)
+        return RulesetError(message, file=file, line=line, col=col, text=shown,
+                            hint=hint or "an overlay rule file: see docs/packs.md")
 
     if not isinstance(overlay, CommentedMap):
         raise fail("an overlay rule file is a mapping (rules, add_rules, time_nodes, derive …)", overlay)

@@ -92,7 +92,7 @@ def timeline_command(date: str, as_json: bool, calendars: Sequence[str]) -> None
 @calendar_option
 def schedule_command(start: str, until: str | None, count: int | None, as_json: bool,
                      calendars: Sequence[str]) -> None:
-    """Mayor's office meetings every two weeks from START, each moved to a working day (四（三）)."""
+    """Mayor's office meetings from START at the rule file's interval (every two weeks), each on a working day (四（三）)."""
     try:
         cal = make_calendar(calendars) or default_calendar()
         plan = meeting_schedule(start, until=until, count=count, calendar=cal)
@@ -101,7 +101,8 @@ def schedule_command(start: str, until: str | None, count: int | None, as_json: 
             return
         first = as_date(start, "start")
         interval = declared_nodes()["next_meeting_by"]  # the clause the rule file cites for the interval
-        click.echo(f"镇长办公会议计划（自{_day(first)}起每两周一次，{_catalogue.clause(interval.clause).label}）")
+        # The interval's words are the rule file's quote (「一般每两周召开一次」, or a pack's own).
+        click.echo(f"镇长办公会议计划（自{_day(first)}起，{interval.quote}，{_catalogue.clause(interval.clause).label}）")
         click.echo("")
         for i, m in enumerate(plan, 1):
             line = f"{i:>2}. {_day(m.date)}"

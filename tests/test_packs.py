@@ -333,3 +333,26 @@ def test_diff_streams_records_through_both_packs(tmp_path: Path) -> None:
     assert by_source[f"{records}:1"]["rule"] == "meeting.mayor-office.quorum-not-met"
     assert d["skipped"] == 1
     assert run("diff", "govrules:rulesets", str(FIXTURE), "--records", str(records)).exit_code == 2
+
+
+# ---- a second town's own pack -------------------------------------------------------------------------
+
+SECOND_TOWN = ROOT / "examples" / "packs" / "second-town"
+
+
+def test_a_second_towns_pack_written_without_python_passes_lint_and_coverage() -> None:
+    """docs/packs.md's second town (its own text, catalogue, types, one rule file, cases) lints and covers cleanly."""
+    assert run("--pack", str(SECOND_TOWN), "lint").exit_code == 0
+    r = run("--pack", str(SECOND_TOWN), "coverage")
+    assert r.exit_code == 0, r.output
+    assert "可判定条款 1/1" in r.output
+    assert govrules.Pack.load(SECOND_TOWN).available() == ["quorum"]  # clauses.yaml is not a rule file
+
+
+def test_the_pack_command_names_every_version_of_the_pack_in_effect() -> None:
+    """`govrules --pack FIXTURE pack --json` lists the fixture and the shipped version it amends."""
+    r = run("--pack", str(FIXTURE), "pack", "--json")
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.output)
+    assert [v["version"] for v in d["versions"]] == ["illustrative-monthly", "暂行"]
+    assert d["in_force_from"] == "2027-01-01" and "meeting" in d["rulesets"]

@@ -26,6 +26,7 @@ from ._log import DecisionLog, DecisionLogError
 from ._model import Verdict
 from ._remedies import render_remedies
 from ._packs import active as active_pack
+from ._packs import shipped as shipped_pack
 from ._rulesets import PACK_FILE, available, load_file, ruleset_dir, runner, runner_for_file
 from ._yaml import load_yaml, plain
 
@@ -344,6 +345,22 @@ def prove_command(rulesets: Sequence[str]) -> None:
         click.echo(_prove.render(proof, run.spec))
         failed += not proof.ok
     sys.exit(1 if failed else 0)
+
+
+@cli.command("pack")
+@click.option("--json", "as_json", is_flag=True, help="Print it as JSON.")
+def pack_command(as_json: bool) -> None:
+    """Show the regulation pack in effect (--pack; default the shipped one): version, in force, hash, files."""
+    pack = active_pack() or shipped_pack()
+    if as_json:
+        click.echo(json.dumps({**pack.to_dict(), "rulesets": pack.available(),
+                               "versions": [v.stamp for v in pack.versions()]},
+                              ensure_ascii=False, sort_keys=True, indent=2))
+        return
+    for version in pack.versions():
+        click.echo(f"{version.describe()}  {version.hash}  {version.title}")
+        click.echo(f"    {version.directory}")
+    click.echo("规则集：" + ", ".join(pack.available()))
 
 
 for _command in list(cli.commands.values()):

@@ -79,6 +79,7 @@ class Pack:
     base: Pack | None = None
     catalogue: Catalogue | None = attrs.field(default=None, repr=False)  # None: the shipped catalogue
     is_shipped: bool = False
+    catalogue_file: Path | None = attrs.field(default=None, repr=False)  # its clauses.yaml, when it has one
     _runners: dict[str, Runner] = attrs.field(factory=dict, repr=False)
     _lock: threading.Lock = attrs.field(factory=threading.Lock, repr=False)
 
@@ -136,8 +137,10 @@ class Pack:
     def available(self) -> list[str]:
         """The pack's rulesets: every rule file in it or in a version it amends."""
         names: set[str] = set()
+        catalogues = {p.catalogue_file for p in self.chain()}
         for p in self.chain():
-            names.update(f.stem for f in p.directory.glob("*.yaml") if _rulesets.is_rule_file(f))
+            names.update(f.stem for f in p.directory.glob("*.yaml")
+                         if _rulesets.is_rule_file(f) and f.resolve() not in catalogues)
         return sorted(names)
 
     def runner(self, name: str) -> Runner:
@@ -344,7 +347,7 @@ def _load(directory: Path, seen: tuple[Path, ...]) -> Pack:
         issuer=text_of("issuer", False) or (base.issuer if base else None),
         document=text_of("document", False) or (base.document if base else None),
         in_force_from=in_from, in_force_to=in_to, note=text_of("note", False), base=base,
-        catalogue=catalogue, is_shipped=is_shipped,
+        catalogue=catalogue, is_shipped=is_shipped, catalogue_file=hashed[0].resolve() if hashed else None,
     )
 
 

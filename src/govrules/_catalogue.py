@@ -84,7 +84,7 @@ def _data_file(name: str):
     return files("govrules") / "data" / name
 
 
-@attrs.frozen(eq=False)
+@attrs.frozen(eq=False, slots=False)  # not slotted: cached_property needs a __dict__ on attrs < 23.2
 class Catalogue:
     """A regulation pack's clauses, its title and its text (the shipped one is the default).
 

@@ -65,7 +65,7 @@ def _records(before: Pack, after: Pack, ruleset: str, path: str, workers: int | 
     two = run_batch(ruleset, _lines(path), workers=workers, calendar_files=calendars, pack=after)
     bar: Any = None
     if sys.stderr.isatty():
-        from tqdm import tqdm
+        from tqdm import tqdm  # type: ignore[import-untyped]
 
         bar = tqdm(desc="govrules diff", unit=" records", file=sys.stderr)
     try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import os
 from typing import Any, Callable, Mapping, Sequence, TypeVar, Union, cast
 
 import datetime as dt
@@ -16,10 +15,10 @@ from ._errors import InputError
 from ._facade_docs import DOCS
 from ._inputs import Person
 from ._model import Verdict
-from ._packs import Pack
+from ._packs import Pack, PackLike
 from ._rulesets import runner
 
-PackOption = Union[Pack, str, "os.PathLike[str]", Sequence[Union[Pack, str, "os.PathLike[str]"]], None]
+PackOption = Union[PackLike, Sequence[PackLike], None]
 DateLike = Union[str, dt.date]
 
 

@@ -18,6 +18,7 @@ import contextlib
 import datetime as dt
 import functools
 import hashlib
+import os
 import threading
 from importlib import resources
 from pathlib import Path
@@ -48,7 +49,7 @@ _MERGED_BY_KEY = ("facts", "inferred", "time_nodes", "derive", "data")
 _REPLACED = ("title", "outcomes", "default_outcome")
 _OVERLAY_KEYS = ("ruleset", *_REPLACED, *_MERGED_BY_KEY, "rules", "add_rules", "drop_rules")
 
-PackLike = Union["Pack", str, Path]
+PackLike = Union["Pack", str, "os.PathLike[str]"]
 
 
 def _package_path(value: str) -> Path:
@@ -84,13 +85,13 @@ class Pack:
     _lock: threading.Lock = attrs.field(factory=threading.Lock, repr=False)
 
     @classmethod
-    def load(cls, path: str | Path) -> Pack:
+    def load(cls, path: PackLike) -> Pack:
         """The pack in directory ``path`` (or its ``pack.yaml``); a problem is a RulesetError naming file:line."""
         if isinstance(path, Pack):
             return path
-        if not isinstance(path, (str, Path)) or not str(path).strip():
+        if not isinstance(path, (str, os.PathLike)) or not str(path).strip():
             raise InputError("pack", "a regulation pack's directory (with pack.yaml)", path)
-        directory = _package_path(str(path)) if str(path).startswith(_PACKAGE) else Path(path)
+        directory = _package_path(str(path)) if str(path).startswith(_PACKAGE) else Path(os.fspath(path))
         if directory.name == PACK_FILE:
             directory = directory.parent
         if not (directory / PACK_FILE).is_file():
@@ -106,7 +107,9 @@ class Pack:
         return {"id": self.id, "version": self.version, "hash": self.hash}
 
     def to_dict(self) -> dict[str, Any]:
-        day = (lambda d: d.isoformat() if d else None)
+        def day(d: dt.date | None) -> str | None:
+            return d.isoformat() if d else None
+
         return {**self.stamp, "title": self.title, "issuer": self.issuer, "document": self.document,
                 "in_force_from": day(self.in_force_from), "in_force_to": day(self.in_force_to),
                 "note": self.note, "directory": str(self.directory),
@@ -539,8 +542,12 @@ def resolve(pack: PackLike | Sequence[PackLike] | None = None, as_of: Any = None
     """
     if pack is None and as_of is None:
         return None
-    given = [shipped()] if pack is None else (
-        [Pack.load(p) for p in pack] if isinstance(pack, (list, tuple)) else [Pack.load(pack)])
+    if pack is None:
+        given = [shipped()]
+    elif isinstance(pack, (list, tuple)):
+        given = [Pack.load(p) for p in pack]
+    else:
+        given = [Pack.load(pack)]  # type: ignore[arg-type]  # a Pack, str or PathLike here
     if not given:
         raise InputError("pack", "at least one regulation pack", pack)
     if as_of is None and len(given) == 1:

@@ -356,3 +356,15 @@ def test_the_pack_command_names_every_version_of_the_pack_in_effect() -> None:
     d = json.loads(r.output)
     assert [v["version"] for v in d["versions"]] == ["illustrative-monthly", "暂行"]
     assert d["in_force_from"] == "2027-01-01" and "meeting" in d["rulesets"]
+
+
+def test_an_edited_base_is_seen_by_the_overlay_loaded_again(tmp_path: Path) -> None:
+    """When a base pack's file changes, loading its overlay again gives a new hash (no stale base)."""
+    base = copy_shipped(tmp_path)
+    top = tmp_path / "top"
+    top.mkdir()
+    (top / "pack.yaml").write_text("base: ../copy\nversion: top\n", encoding="utf-8")
+    before = govrules.Pack.load(top).hash
+    (base / "seal.cases.yaml").write_text((base / "seal.cases.yaml").read_text(encoding="utf-8") + "# edited\n",
+                                          encoding="utf-8")
+    assert govrules.Pack.load(top).hash != before

@@ -27,7 +27,7 @@ from typing import Any, Iterator, Mapping, Sequence, Union
 import attrs
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from . import _catalogue, _rulesets
+from . import _catalogue, _diskcache, _rulesets
 from ._catalogue import Catalogue, normalize, parent_id, verify_against
 from ._check import check
 from ._errors import InputError, RulesetError
@@ -81,6 +81,7 @@ class Pack:
     catalogue: Catalogue | None = attrs.field(default=None, repr=False)  # None: the shipped catalogue
     is_shipped: bool = False
     catalogue_file: Path | None = attrs.field(default=None, repr=False)  # its clauses.yaml, when it has one
+    signature: tuple[Any, ...] = attrs.field(default=(), repr=False)  # its files' names, sizes, mtimes
     _runners: dict[str, Runner] = attrs.field(factory=dict, repr=False)
     _lock: threading.Lock = attrs.field(factory=threading.Lock, repr=False)
 
@@ -97,7 +98,11 @@ class Pack:
         if not (directory / PACK_FILE).is_file():
             raise InputError("pack", f"a directory with {PACK_FILE} (docs/packs.md); none in {directory}", str(path))
         directory = directory.resolve()
-        return _load_cached(directory, _signature(directory))
+        pack = _load_cached(directory, _signature(directory))
+        if any(_signature(p.directory) != p.signature for p in pack.chain()[:-1]):
+            _load_cached.cache_clear()  # a base's files changed since: load the chain again
+            pack = _load_cached(directory, _signature(directory))
+        return pack
 
     # ---- what the pack holds ------------------------------------------------------------------
 
@@ -330,7 +335,8 @@ def _load(directory: Path, seen: tuple[Path, ...]) -> Pack:
         else:
             catalogue = _catalogue.load_catalogue(cat_file, title=text_of("title", False))
         hashed.append(cat_file)
-        regulation_file = cat_file.parent / _catalogue_text_name(cat_file)
+        # The text the catalogue names (a shipped one's name from the already-parsed catalogue).
+        regulation_file = Path(catalogue.file) if catalogue is not None else cat_file.parent / _shipped_text_name()
         if regulation_file.is_file():
             hashed.append(regulation_file)
     else:
@@ -351,13 +357,13 @@ def _load(directory: Path, seen: tuple[Path, ...]) -> Pack:
         document=text_of("document", False) or (base.document if base else None),
         in_force_from=in_from, in_force_to=in_to, note=text_of("note", False), base=base,
         catalogue=catalogue, is_shipped=is_shipped, catalogue_file=hashed[0].resolve() if hashed else None,
+        signature=_signature(directory),
     )
 
 
-def _catalogue_text_name(cat_file: Path) -> str:
-    root = load_yaml(cat_file)
-    regulation = root.get("regulation") if isinstance(root, CommentedMap) else None
-    return str(regulation.get("text", "")) if isinstance(regulation, CommentedMap) else ""
+def _shipped_text_name() -> str:
+    with _catalogue.using(None):
+        return _catalogue._regulation()["text"]
 
 
 def _shipped_title() -> str:
@@ -589,7 +595,21 @@ def stamp_of(found: Pack | None) -> dict[str, str]:
 
 @functools.lru_cache(maxsize=1)
 def _shipped_stamp() -> dict[str, str]:
-    return shipped().stamp
+    # Every shipped verdict carries it: kept in the on-disk cache (keyed by the pack's files and
+    # govrules' own, data included), so a fresh process does not parse pack.yaml for it.
+    directory = _rulesets.ruleset_dir()
+    try:
+        blob = b"".join(f.name.encode("utf-8", "surrogatepass") + b"\0" + f.read_bytes() + b"\0"
+                        for f in sorted(directory.iterdir()) if f.is_file() and f.suffix in (".yaml", ".txt"))
+        key = _diskcache.key(b"pack-stamp", str(directory.resolve()).encode("utf-8", "surrogatepass"), blob)
+    except OSError:
+        key = None
+    cached = _diskcache.read(key, dict)
+    if cached is not None:
+        return cached
+    stamp = shipped().stamp
+    _diskcache.write(key, stamp)
+    return stamp
 
 
 def prove_pool(pack: Pack) -> Path | None:

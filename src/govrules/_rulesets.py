@@ -18,7 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from . import _diskcache
+from . import _catalogue, _diskcache
 from ._check import check
 from ._errors import InputError, RulesetError
 from ._load import PROVE_POOL_FILE, TYPES_FILE, load_ruleset, load_types, read_types_text
@@ -70,7 +70,8 @@ def load_file(path: str | Path) -> RulesetSpec:
     contents exists; otherwise the file is loaded and checked, and the result cached.
     """
     path = Path(path)
-    key = _cache_key(path)
+    # Checked against a regulation pack's own catalogue (docs/packs.md): not the cache's to answer.
+    key = _cache_key(path) if _catalogue.active() is None else None
     cached = _diskcache.read(key, RulesetSpec)
     if cached is not None:
         return cached

@@ -205,6 +205,8 @@ def _clause_from_entry(index: int, entry: Any, file: str | None = None) -> Claus
     )
 
 
+# The module-level error maker under another name: _clause_from_entry and _parse each define a
+# local _bad_catalogue that names the catalogue file they read (a pack's), and call this one.
 _bad = _bad_catalogue
 
 

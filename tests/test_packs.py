@@ -368,3 +368,30 @@ def test_an_edited_base_is_seen_by_the_overlay_loaded_again(tmp_path: Path) -> N
     (base / "seal.cases.yaml").write_text((base / "seal.cases.yaml").read_text(encoding="utf-8") + "# edited\n",
                                           encoding="utf-8")
     assert govrules.Pack.load(top).hash != before
+
+
+def test_docs_give_a_page_to_every_top_level_clause_of_another_pack(tmp_path: Path) -> None:
+    """A pack whose catalogue has a top-level id the shipped chapters lack still gets a page for it."""
+    town = tmp_path / "town"
+    shutil.copytree(SECOND_TOWN, town)
+    text = (town / "example-town-work-rules.zh.txt").read_text(encoding="utf-8") + "\n七、其他\n本规则由镇政府办公室负责解释。\n"
+    (town / "example-town-work-rules.zh.txt").write_text(text, encoding="utf-8")
+    with (town / "clauses.yaml").open("a", encoding="utf-8") as f:
+        f.write('  - id: "7"\n    label: 七、其他\n    text: 七、其他 本规则由镇政府办公室负责解释。\n'
+                "    computable: false\n    reason: 解释权的归属，不是可由事实判定的条件。\n")
+    out = tmp_path / "pages"
+    assert run("--pack", str(town), "docs", "--out", str(out)).exit_code == 0
+    assert "本规则由镇政府办公室负责解释" in (out / "part-7.md").read_text(encoding="utf-8")
+
+
+def test_the_service_answers_with_the_pack_it_was_started_with() -> None:
+    """create_app(pack=DIR): /healthz names the pack; a check and a clause answer from it."""
+    from starlette.testclient import TestClient
+
+    from govrules._serve import create_app
+
+    client = TestClient(create_app(pack=str(FIXTURE)))
+    assert client.get("/healthz").json()["pack"]["version"] == "illustrative-monthly"
+    assert "每月" in client.get("/v1/clauses/4.3").json()["text"]
+    body = client.post("/v1/check/meeting", json={"meeting": MEETING}).json()
+    assert body["outcome"] == "can_convene" and body["pack"]["version"] == "illustrative-monthly"

@@ -182,7 +182,10 @@ def pages(cov: Coverage | None = None) -> dict[str, str]:
              "规则集：" + ("、".join(f"`{rc.spec.name}`（{rc.spec.title}，版本 {rc.spec.version}）"
                                  for rc in cov.rulesets) or "（无）"), "",
              "| 页面 | 条款 | 可判定 | 已有规则 | 规则数 |", "|---|---|---|---|---|"]
-    for top, fname in PAGES:
+    # The shipped regulation's chapters by name; any other top-level id (another pack's) gets a page too.
+    named = {top for top, _ in PAGES}
+    others = [(top, f"part-{top}") for top in dict.fromkeys(_top(c.id) for c in all_clauses) if top not in named]
+    for top, fname in (*PAGES, *others):
         group = [c for c in all_clauses if _top(c.id) == top]
         if not group:
             continue

@@ -395,3 +395,10 @@ def test_the_service_answers_with_the_pack_it_was_started_with() -> None:
     assert "每月" in client.get("/v1/clauses/4.3").json()["text"]
     body = client.post("/v1/check/meeting", json={"meeting": MEETING}).json()
     assert body["outcome"] == "can_convene" and body["pack"]["version"] == "illustrative-monthly"
+
+
+def test_lint_of_a_pack_directory_lints_it_as_a_pack() -> None:
+    """`govrules lint DIR` on a pack directory applies its overlays and runs its cases under it (exit 0)."""
+    r = run("lint", str(FIXTURE), str(SECOND_TOWN))
+    assert r.exit_code == 0, r.output
+    assert "ok  meeting cases  (59 cases)" in r.output and "ok  quorum cases  (4 cases)" in r.output

@@ -25,6 +25,7 @@ from ._load import PROVE_POOL_FILE, TYPES_FILE
 from ._log import DecisionLog, DecisionLogError
 from ._model import Verdict
 from ._remedies import render_remedies
+from ._packs import Pack
 from ._packs import active as active_pack
 from ._packs import shipped as shipped_pack
 from ._rulesets import PACK_FILE, available, load_file, ruleset_dir, runner, runner_for_file
@@ -218,6 +219,15 @@ def lint(paths: Sequence[str]) -> None:
     if pack is not None and not paths:
         sys.exit(_lint_pack(pack))
     files: list[Path] = []
+    packs = [Path(x) for x in paths if Path(x).is_dir() and (Path(x) / PACK_FILE).is_file()
+             and Path(x).resolve() != ruleset_dir().resolve()]
+    if packs:  # a regulation pack's directory is linted as the pack (its overlays applied)
+        if len(packs) != len(paths):
+            raise _Fail("give regulation pack directories or rule files, not both (or use --pack DIR)")
+        try:
+            sys.exit(max(_lint_pack(Pack.load(p)) for p in packs))
+        except GovrulesError as exc:
+            raise _Fail(str(exc)) from None
     for p in [Path(x) for x in paths] or [ruleset_dir()]:
         if p.is_dir():
             files.extend(sorted(p.glob("*.yaml")))
@@ -254,6 +264,11 @@ def lint(paths: Sequence[str]) -> None:
 
 def _lint_pack(pack: Any) -> int:
     """Lint a regulation pack: each ruleset as the pack makes it (overlays applied), then its cases."""
+    with pack.active():
+        return _lint_active_pack(pack)
+
+
+def _lint_active_pack(pack: Any) -> int:
     from ._facade import evaluate
 
     problems = 0

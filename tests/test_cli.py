@@ -30,7 +30,7 @@ def test_check_json_has_the_contract_shape():
     r = run("check", "conference", EXAMPLE, "--json")
     d = json.loads(r.output)
     assert d["outcome"] == "denied" and d["clauses"] == ["4.1"]
-    assert set(d) == {"ruleset", "outcome", "allowed", "findings", "clauses", "data", "trace", "needs"}
+    assert set(d) == {"ruleset", "outcome", "allowed", "findings", "clauses", "data", "trace", "needs", "pack"}
     assert d["needs"] == []
 
 

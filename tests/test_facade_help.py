@@ -38,7 +38,7 @@ def test_each_docstring_lists_facts_outcomes_and_errors(function, ruleset):
 def test_signature_is_keyword_only_and_typed():
     """inspect.signature shows the facts as typed keyword-only parameters (help() prints it)."""
     sig = inspect.signature(govrules.check_signing)
-    assert list(sig.parameters) == ["document", "signer", "division", "reviews", "approval", "calendar"]
+    assert list(sig.parameters) == ["document", "signer", "division", "reviews", "approval", "calendar", "pack", "as_of"]
     assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in sig.parameters.values())
     assert "Mapping" in str(sig.parameters["division"].annotation)
 

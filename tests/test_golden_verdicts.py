@@ -26,7 +26,11 @@ GOLDEN = Path(__file__).resolve().parent / "data" / "verdicts.golden.json"
 
 def _outcome(ruleset: str, facts: Any, calendar: Any = None) -> Any:
     try:
-        return govrules.evaluate(ruleset, facts, calendar=calendar).to_dict()
+        out = govrules.evaluate(ruleset, facts, calendar=calendar).to_dict()
+        # The pack's content hash changes with any edit of any file of the pack (a comment in a
+        # cases file too), which is not what this test pins; its id and version are pinned.
+        out["pack"] = {k: v for k, v in out["pack"].items() if k != "hash"}
+        return out
     except (govrules.InputError, govrules.CalendarError) as exc:
         return {"error": type(exc).__name__, "message": str(exc)}
 

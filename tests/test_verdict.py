@@ -17,9 +17,9 @@ def dumps(v: govrules.Verdict) -> str:
 
 
 def test_to_dict_has_the_contract_keys():
-    """to_dict gives exactly the contract's keys with the contract's types."""
+    """to_dict gives exactly the contract's keys (with #15's pack) with the contract's types."""
     d = govrules.check_conference(conference=DENIED).to_dict()
-    assert set(d) == {"ruleset", "outcome", "allowed", "findings", "clauses", "data", "trace", "needs"}
+    assert set(d) == {"ruleset", "outcome", "allowed", "findings", "clauses", "data", "trace", "needs", "pack"}
     assert d["needs"] == []
     assert d["ruleset"] == "conference" and d["outcome"] == "denied" and d["allowed"] is False
     f = d["findings"][0]

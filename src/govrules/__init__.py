@@ -15,6 +15,7 @@ _WHERE = {
     "GovrulesError": "_errors",
     "InputError": "_errors",
     "Need": "_model",
+    "Pack": "_packs",
     "Person": "_inputs",
     "RulesetError": "_errors",
     "ScheduledMeeting": "_timeline",
@@ -47,6 +48,7 @@ __all__ = [
     "GovrulesError",
     "InputError",
     "Need",
+    "Pack",
     "Person",
     "RulesetError",
     "ScheduledMeeting",
@@ -103,5 +105,6 @@ if _typing.TYPE_CHECKING:  # what type checkers and IDEs see: the same names, im
     from ._inputs import Person
     from ._log import DecisionLogError, configure
     from ._model import Finding, Need, TraceStep, Verdict
+    from ._packs import Pack
     from ._schema import schema
     from ._timeline import ScheduledMeeting, Timeline, meeting_schedule, meeting_timeline

@@ -64,6 +64,7 @@ def evaluate_lines(
     start_line: int = 1,
     calendar: WorkingCalendar | None = None,
     remedies: bool = False,
+    pack: Any = None,
 ) -> Iterator[Result]:
     """Evaluate JSON Lines records with ``ruleset``, one Result per non-blank line, in order.
 
@@ -76,11 +77,12 @@ def evaluate_lines(
     ``remedies=True`` adds ``data.remedies``: finding them re-evaluates each refused record
     many times, most of a batch's cost when most records are refused, so it is off by default.
     An unknown ``ruleset`` raises InputError at once: no record could be evaluated.
+    ``pack`` (a ``govrules.Pack``) evaluates with that regulation pack (docs/packs.md).
     """
     from ._facade import _evaluate
     from ._rulesets import runner
 
-    runner(ruleset)  # fail fast on a bad ruleset name, before any record
+    (pack.runner if pack is not None else runner)(ruleset)  # fail fast on a bad ruleset name, before any record
     for number, item in enumerate(lines, start_line):
         line, text = item if isinstance(item, tuple) else (number, item)
         text = text.strip().removeprefix(BOM)
@@ -95,7 +97,7 @@ def evaluate_lines(
             yield Result(line, bad=BadRecord(line, f"not valid JSON ({_json_problem(exc)})"))
             continue
         try:
-            verdict = _evaluate(ruleset, facts, calendar=calendar, remedies=remedies)
+            verdict = _evaluate(ruleset, facts, calendar=calendar, remedies=remedies, pack=pack)
             out = json.dumps({"line": line, **verdict.to_dict()}, ensure_ascii=False, sort_keys=True)
             out.encode("utf-8")  # a lone surrogate (\\ud800) cannot be written out: bad here, not at print
         except (InputError, CalendarError) as exc:
@@ -137,9 +139,12 @@ class _WorkerSetup(NamedTuple):
     calendar_files: tuple[str, ...]
     remedies: bool
     parent: int  # the parent's pid: a worker whose parent is gone stops
+    pack_dir: str | None = None  # the regulation pack's directory; None: the shipped pack
 
 
-def _init_worker(ruleset: str, calendar_files: tuple[str, ...], remedies: bool, parent: int) -> None:
+def _init_worker(ruleset: str, calendar_files: tuple[str, ...], remedies: bool, parent: int,
+                 pack_dir: str | None = None) -> None:
+    from ._packs import Pack
     from ._rulesets import runner
 
     # Ctrl-C reaches the whole process group: the parent stops the run and ends the
@@ -151,7 +156,8 @@ def _init_worker(ruleset: str, calendar_files: tuple[str, ...], remedies: bool, 
     _worker["ruleset"] = ruleset
     _worker["remedies"] = remedies
     _worker["calendar"] = WorkingCalendar.from_files(*calendar_files) if calendar_files else None
-    runner(ruleset).engine()  # load, check and compile once per process, not per chunk
+    _worker["pack"] = pack = Pack.load(pack_dir) if pack_dir is not None else None
+    (pack.runner if pack is not None else runner)(ruleset).engine()  # load, check and compile once per process, not per chunk
 
 
 def _leave_when_orphaned(parent: int) -> None:
@@ -162,7 +168,7 @@ def _leave_when_orphaned(parent: int) -> None:
 
 def _run_chunk(chunk: list[tuple[int, str]]) -> list[Result]:
     return list(evaluate_lines(_worker["ruleset"], chunk, calendar=_worker["calendar"],
-                               remedies=_worker["remedies"]))
+                               remedies=_worker["remedies"], pack=_worker.get("pack")))
 
 
 def _chunks(lines: Iterable[str], size: int, start_line: int) -> Iterator[list[tuple[int, str]]]:
@@ -193,6 +199,7 @@ def run_batch(
     chunk_size: int = DEFAULT_CHUNK,
     remedies: bool = False,
     start_line: int = 1,
+    pack: Any = None,
 ) -> Generator[Result, None, None]:
     """Evaluate every line of a JSON Lines stream on ``workers`` processes, yielding in input order.
 
@@ -207,13 +214,18 @@ def run_batch(
     if not isinstance(chunk_size, int) or chunk_size < 1:
         raise InputError("chunk_size", "a whole number ≥ 1", chunk_size)
     calendar = WorkingCalendar.from_files(*calendar_files) if calendar_files else None
+    from ._packs import active
     from ._rulesets import runner
 
-    runner(ruleset)  # an unknown ruleset is one error now, not one per record in every worker
+    # The regulation pack: the one given, else the one in effect when the run starts (--pack).
+    pack = pack if pack is not None else active()
+    (pack.runner if pack is not None else runner)(ruleset)  # an unknown ruleset is one error now, not one per record
     if workers == 1:
-        yield from evaluate_lines(ruleset, lines, start_line=start_line, calendar=calendar, remedies=remedies)
+        yield from evaluate_lines(ruleset, lines, start_line=start_line, calendar=calendar, remedies=remedies,
+                                  pack=pack)
         return
-    initargs = _WorkerSetup(ruleset, tuple(str(p) for p in calendar_files), remedies, os.getpid())
+    initargs = _WorkerSetup(ruleset, tuple(str(p) for p in calendar_files), remedies, os.getpid(),
+                            str(pack.directory) if pack is not None else None)
     pool = _Pool(workers, initargs)
     try:
         for chunk in _chunks(lines, chunk_size, start_line):

@@ -14,6 +14,7 @@ from ._errors import CalendarError, InputError, RulesetError
 from ._facade import evaluate
 from ._model import Verdict
 from ._rulesets import runner_for_file
+from ._suggest import did_you_mean
 from ._yaml import load_yaml, plain, position
 
 _CASE_KEYS = ("name", "facts", "calendar", "expect")
@@ -95,6 +96,31 @@ def load_cases(path: str | Path) -> list[Case]:
             name=name.strip(), ruleset=ruleset, facts=plain(node.get("facts") or {}), expect=plain(expect),
             file=file, line=position(node)[0], calendar=plain(node.get("calendar")),
         ))
+    return out
+
+
+def load_overlaid_cases(paths: list[Path]) -> list[Case]:
+    """The cases of a pack's ruleset: the base's file, then each overlay's (docs/packs.md).
+
+    An overlay's ``drop_cases`` removes base cases by name, a case named like a base case
+    replaces it in place, and the rest are added at the end.
+    """
+    if not paths:
+        return []
+    out = load_cases(paths[0])
+    for path in paths[1:]:
+        added = load_cases(path)
+        root = load_yaml(path)
+        drop = root.get("drop_cases") or []
+        names = [c.name for c in out]
+        for i, name in enumerate(drop):
+            if name not in names:
+                line, col = position(drop, i)
+                raise RulesetError(f"the base has no case named '{name}' to drop", file=str(path), line=line,
+                                   col=col, hint=did_you_mean(str(name), names))
+        by_name = {c.name: c for c in added}
+        kept = [by_name.pop(c.name, c) for c in out if c.name not in drop]
+        out = kept + [c for c in added if c.name in by_name]
     return out
 
 

@@ -7,9 +7,12 @@ quote can be trusted to be the law's own words.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import re
-from typing import Any, Iterable
+from pathlib import Path
+from typing import Any, Iterable, Iterator
 
 import attrs
 
@@ -17,15 +20,18 @@ from . import _diskcache
 from ._errors import InputError, RulesetError
 
 __all__ = [
+    "Catalogue",
     "Clause",
     "clause",
     "clause_ids",
     "clauses",
+    "load_catalogue",
     "normalize",
     "parent_id",
     "quote_in_clause",
     "regulation_text",
     "regulation_title",
+    "using",
     "verify_against",
 ]
 
@@ -75,9 +81,76 @@ def _data_file(name: str):
     return files("govrules") / "data" / name
 
 
-@functools.cache
+@attrs.frozen(eq=False, slots=False)  # not slotted: cached_property needs a __dict__ on attrs < 23.2
+class Catalogue:
+    """A regulation pack's clauses, its title and its text (the shipped one is the default).
+
+    While ``using(catalogue)`` is in effect, every function of this module reads it instead of
+    the shipped catalogue: a pack's rule files are checked, and its verdicts labelled, against
+    its own clauses (docs/packs.md).
+    """
+
+    clauses: tuple[Clause, ...]
+    title: str
+    text: str
+    file: str = ""
+
+    @functools.cached_property
+    def loaded(self) -> tuple[tuple[Clause, ...], dict[str, Clause], dict[str, str]]:
+        return self.clauses, {c.id: c for c in self.clauses}, {"title": self.title, "text": self.file}
+
+
+_ACTIVE: contextvars.ContextVar[Catalogue | None] = contextvars.ContextVar("govrules_catalogue", default=None)
+
+
+@contextlib.contextmanager
+def using(catalogue: Catalogue | None) -> Iterator[None]:
+    """Within the block, this module answers from ``catalogue`` (None: the shipped one)."""
+    token = _ACTIVE.set(catalogue)
+    try:
+        yield
+    finally:
+        _ACTIVE.reset(token)
+
+
+def active() -> Catalogue | None:
+    """The catalogue ``using`` put in effect, or None for the shipped one."""
+    return _ACTIVE.get()
+
+
+def load_catalogue(path: str | Path, title: str | None = None) -> Catalogue:
+    """The clause catalogue at ``path`` with the regulation text its ``regulation.text`` names (beside it).
+
+    Problems name the file (RulesetError); the texts are checked against the regulation
+    (``verify_against``), so a pack's quotes can be trusted as its regulation's words.
+    """
+    path = Path(path)
+    try:
+        source = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RulesetError(f"cannot read the clause catalogue: {exc}", file=str(path)) from None
+    ordered, _, regulation = _parse(source, str(path))
+    text_file = path.parent / regulation["text"]
+    try:
+        text = text_file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RulesetError(f"cannot read the regulation text its 'regulation.text' names: {exc}",
+                           file=str(path)) from None
+    problems = verify_against(text, ordered)
+    if problems:
+        raise RulesetError(f"the catalogue does not agree with {text_file.name}: " + "; ".join(problems[:3])
+                           + (f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""), file=str(path))
+    return Catalogue(ordered, title or regulation["title"], text, str(text_file))
+
+
 def regulation_text() -> str:
-    """The shipped regulation, verbatim (UTF-8), as published."""
+    """The regulation in effect (the shipped one unless ``using`` a pack's), verbatim (UTF-8)."""
+    found = _ACTIVE.get()
+    return found.text if found is not None else _shipped_text()
+
+
+@functools.cache
+def _shipped_text() -> str:
     return _data_file(_regulation()["text"]).read_text(encoding="utf-8")
 
 
@@ -90,15 +163,19 @@ def _regulation() -> dict[str, str]:
     return _load()[2]
 
 
-def _bad_catalogue(message: str) -> RulesetError:
+def _bad_catalogue(message: str, file: str | None = None) -> RulesetError:
     return RulesetError(
         message,
-        file=f"govrules/data/{_CATALOGUE_FILE}",
-        hint="the clause catalogue ships with govrules; see docs/catalogue.md",
+        file=file or f"govrules/data/{_CATALOGUE_FILE}",
+        hint="the clause catalogue ships with govrules; see docs/catalogue.md" if file is None
+        else "a pack's clause catalogue; see docs/catalogue.md and docs/packs.md",
     )
 
 
-def _clause_from_entry(index: int, entry: Any) -> Clause:
+def _clause_from_entry(index: int, entry: Any, file: str | None = None) -> Clause:
+    def _bad_catalogue(message: str) -> RulesetError:
+        return _bad(message, file)
+
     if not isinstance(entry, dict):
         raise _bad_catalogue(f"clauses[{index}] is not a mapping")
     where = f"clauses[{index}] ({entry.get('id')!r})"
@@ -125,8 +202,18 @@ def _clause_from_entry(index: int, entry: Any) -> Clause:
     )
 
 
-@functools.cache
+# The module-level error maker under another name: _clause_from_entry and _parse each define a
+# local _bad_catalogue that names the catalogue file they read (a pack's), and call this one.
+_bad = _bad_catalogue
+
+
 def _load() -> tuple[tuple[Clause, ...], dict[str, Clause], dict[str, str]]:
+    found = _ACTIVE.get()
+    return found.loaded if found is not None else _load_shipped()
+
+
+@functools.cache
+def _load_shipped() -> tuple[tuple[Clause, ...], dict[str, Clause], dict[str, str]]:
     # functools.cache: loaded once on first use; a racing second load yields the same value.
     # The parsed, checked catalogue is also kept on disk (its file is part of every key).
     key = _diskcache.key(b"catalogue")
@@ -138,13 +225,19 @@ def _load() -> tuple[tuple[Clause, ...], dict[str, Clause], dict[str, str]]:
     return loaded
 
 
-def _parse() -> tuple[tuple[Clause, ...], dict[str, Clause]]:
+def _parse(source: str | None = None,
+           file: str | None = None) -> tuple[tuple[Clause, ...], dict[str, Clause], dict[str, str]]:
     # Imported here: with the on-disk cache warm, a process never parses the catalogue, and
     # ruamel.yaml costs ~20 ms to import (start-up, docs/performance.md).
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
-    source = _data_file(_CATALOGUE_FILE).read_text(encoding="utf-8")
+    if source is None:
+        source = _data_file(_CATALOGUE_FILE).read_text(encoding="utf-8")
+
+    def _bad_catalogue(message: str) -> RulesetError:
+        return _bad(message, file)
+
     try:
         document = YAML(typ="safe", pure=True).load(source)
     except YAMLError as exc:
@@ -156,7 +249,7 @@ def _parse() -> tuple[tuple[Clause, ...], dict[str, Clause]]:
     if not (isinstance(regulation, dict) and set(regulation) == {"title", "text"}
             and all(isinstance(v, str) and v.strip() for v in regulation.values())):
         raise _bad_catalogue("top level needs 'regulation' with a 'title' and the 'text' file's name")
-    ordered = tuple(_clause_from_entry(i, e) for i, e in enumerate(entries))
+    ordered = tuple(_clause_from_entry(i, e, file) for i, e in enumerate(entries))
     by_id: dict[str, Clause] = {}
     for c in ordered:
         if c.id in by_id:
@@ -193,10 +286,14 @@ def _label_key(text: str) -> str:
     return re.sub(r"\s+", "", text).replace("(", "（").replace(")", "）")
 
 
-@functools.cache
 def _by_label() -> dict[str, Clause]:
+    return _labels_of(clauses())
+
+
+@functools.lru_cache(maxsize=8)
+def _labels_of(all_clauses: tuple[Clause, ...]) -> dict[str, Clause]:
     out: dict[str, Clause] = {}
-    for c in clauses():
+    for c in all_clauses:
         out.setdefault(_label_key(c.label), c)
         # A chapter's label carries its title (三、工作分工和民主决策); its numeral alone finds it too.
         # So do an annex's number (附件1) and an annex stage's (附件1（二）) without their titles.

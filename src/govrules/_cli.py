@@ -11,8 +11,11 @@ import click
 
 from . import _catalogue, _coverage, _docs, _prove
 from ._batch_cli import cli_batch
-from ._cases import check_case, evaluator_for, load_cases
-from ._cli_common import EXIT_ALLOWED, EXIT_LOG_FAILED, EXIT_NOT_ALLOWED, _Fail, calendar_option, make_calendar
+from ._cases import check_case, evaluator_for, load_cases, load_overlaid_cases
+from ._cli_diff import diff_command
+from ._cli_common import (
+    EXIT_ALLOWED, EXIT_LOG_FAILED, EXIT_NOT_ALLOWED, _Fail, calendar_option, make_calendar, pack_params, with_pack,
+)
 from ._cli_serve import schema_command, serve_command
 from ._cli_timeline import schedule_command, timeline_command
 from ._errors import CalendarError, GovrulesError, InputError, RulesetError
@@ -22,7 +25,10 @@ from ._load import PROVE_POOL_FILE, TYPES_FILE
 from ._log import DecisionLog, DecisionLogError
 from ._model import Verdict
 from ._remedies import render_remedies
-from ._rulesets import available, load_file, ruleset_dir, runner, runner_for_file
+from ._packs import Pack
+from ._packs import active as active_pack
+from ._packs import shipped as shipped_pack
+from ._rulesets import PACK_FILE, available, load_file, ruleset_dir, runner, runner_for_file
 from ._yaml import load_yaml, plain
 
 SEVERITY_ZH = _docs.SEVERITY_ZH
@@ -89,6 +95,9 @@ class _Group(click.Group):
 @click.version_option(package_name="govrules")
 def cli() -> None:
     """The regulation as executable rules: verdicts that cite their clauses."""
+
+
+cli.params.extend(pack_params())  # `govrules --pack DIR --as-of DAY <command>` (docs/packs.md)
 
 
 class _CheckCommand(click.Command):
@@ -205,8 +214,20 @@ def clause(clause_id: str, as_json: bool) -> None:
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
 def lint(paths: Sequence[str]) -> None:
-    """Load-time checks over rule files (default: the shipped rulesets); exit 1 on any problem."""
+    """Load-time checks over rule files (default: the shipped rulesets, or --pack's); exit 1 on any problem."""
+    pack = active_pack()
+    if pack is not None and not paths:
+        sys.exit(_lint_pack(pack))
     files: list[Path] = []
+    packs = [Path(x) for x in paths if Path(x).is_dir() and (Path(x) / PACK_FILE).is_file()
+             and Path(x).resolve() != ruleset_dir().resolve()]
+    if packs:  # a regulation pack's directory is linted as the pack (its overlays applied)
+        if len(packs) != len(paths):
+            raise _Fail("give regulation pack directories or rule files, not both (or use --pack DIR)")
+        try:
+            sys.exit(max(_lint_pack(Pack.load(p)) for p in packs))
+        except GovrulesError as exc:
+            raise _Fail(str(exc)) from None
     for p in [Path(x) for x in paths] or [ruleset_dir()]:
         if p.is_dir():
             files.extend(sorted(p.glob("*.yaml")))
@@ -214,7 +235,7 @@ def lint(paths: Sequence[str]) -> None:
             files.append(p)
     problems = 0
     for f in files:
-        if f.name in (TYPES_FILE, PROVE_POOL_FILE) or f.name.endswith(".prove.yaml"):
+        if f.name in (TYPES_FILE, PROVE_POOL_FILE, PACK_FILE) or f.name.endswith(".prove.yaml"):
             continue  # types.yaml is read with each rule file; prove files and the pool by `govrules prove`
         try:
             if f.name.endswith(".cases.yaml"):
@@ -239,6 +260,35 @@ def lint(paths: Sequence[str]) -> None:
     if problems:
         click.echo(f"{problems} file(s) with problems", err=True)
         sys.exit(1)
+
+
+def _lint_pack(pack: Any) -> int:
+    """Lint a regulation pack: each ruleset as the pack makes it (overlays applied), then its cases."""
+    with pack.active():
+        return _lint_active_pack(pack)
+
+
+def _lint_active_pack(pack: Any) -> int:
+    from ._facade import evaluate
+
+    problems = 0
+    for name in pack.available():
+        try:
+            spec = pack.runner(name).spec
+            click.echo(f"ok  {name}  ({len(spec.rules)} rules; {', '.join(map(str, pack.files(name + '.yaml')))})")
+            cases = load_overlaid_cases(pack.files(f"{name}.cases.yaml"))
+            failed = [(c, p) for c in cases if (p := check_case(c, evaluate)[1])]
+            for c, found in failed:
+                click.echo(f"{c.file}:{c.line}: case '{c.name}': " + "; ".join(found), err=True)
+            problems += bool(failed)
+            if not failed:
+                click.echo(f"ok  {name} cases  ({len(cases)} cases)")
+        except GovrulesError as exc:
+            problems += 1
+            click.echo(str(exc), err=True)
+    if problems:
+        click.echo(f"{problems} ruleset(s) with problems", err=True)
+    return 1 if problems else 0
 
 
 @cli.command("rulesets")
@@ -268,11 +318,15 @@ cli.add_command(serve_command)
 
 
 @cli.command("docs")
-@click.option("--out", "out_dir", default="docs/regulation", show_default=True, type=click.Path(file_okay=False),
-              help="Directory for the generated pages.")
+@click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False),
+              help="Directory for the generated pages [default: docs/regulation; with --pack, required].")
 @click.option("--check", "check_only", is_flag=True, help="Write nothing; exit 1 if the pages there are out of date.")
-def docs_command(out_dir: str, check_only: bool) -> None:
+def docs_command(out_dir: str | None, check_only: bool) -> None:
     """Generate the traceability pages: each clause's words, its rules in Chinese, its spec cases."""
+    if out_dir is None:
+        if active_pack() is not None:
+            raise _Fail("with --pack, say where the pages go: --out DIR (docs/regulation is the shipped pack's)")
+        out_dir = "docs/regulation"
     try:
         if check_only:
             old = _docs.stale(out_dir)
@@ -294,6 +348,10 @@ def prove_command(rulesets: Sequence[str]) -> None:
         try:
             if name.endswith(".yaml"):
                 run, hint_file = runner_for_file(name), Path(name)
+            elif (pack := active_pack()) is not None:  # the pack's prove file (its own, else its base's)
+                run = runner(name)
+                hint_file = (pack.file(f"{name}.prove.yaml") or pack.directory / f"{name}.prove.yaml").with_name(
+                    f"{name}.yaml")
             else:
                 run, hint_file = runner(name), ruleset_dir() / f"{name}.yaml"
             proof = _prove.prove(run, _prove.hints_for(hint_file))
@@ -302,6 +360,27 @@ def prove_command(rulesets: Sequence[str]) -> None:
         click.echo(_prove.render(proof, run.spec))
         failed += not proof.ok
     sys.exit(1 if failed else 0)
+
+
+@cli.command("pack")
+@click.option("--json", "as_json", is_flag=True, help="Print it as JSON.")
+def pack_command(as_json: bool) -> None:
+    """Show the regulation pack in effect (--pack; default the shipped one): version, in force, hash, files."""
+    pack = active_pack() or shipped_pack()
+    if as_json:
+        click.echo(json.dumps({**pack.to_dict(), "rulesets": pack.available(),
+                               "versions": [v.stamp for v in pack.versions()]},
+                              ensure_ascii=False, sort_keys=True, indent=2))
+        return
+    for version in pack.versions():
+        click.echo(f"{version.describe()}  {version.hash}  {version.title}")
+        click.echo(f"    {version.directory}")
+    click.echo("规则集：" + ", ".join(pack.available()))
+
+
+for _command in list(cli.commands.values()):
+    with_pack(_command)  # every command takes --pack/--as-of too (after the command's name)
+cli.add_command(diff_command)  # names its two packs itself
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -9,6 +9,7 @@ import click
 
 from ._cli_common import _Fail, calendar_option
 from ._errors import CalendarError, InputError, RulesetError
+from ._packs import active
 from ._schema import schema
 
 
@@ -41,6 +42,8 @@ def serve_command(host: str, port: int, workers: int, max_body: int, log_path: s
     except ImportError as exc:
         raise _Fail(f"govrules serve needs the serve extra: pip install 'govrules[serve]' ({exc})") from None
     try:
-        run(host=host, port=port, workers=workers, max_body=max_body, log_path=log_path, calendars=calendars)
+        pack = active()  # --pack/--as-of: the workers load that version of the pack by its directory
+        run(host=host, port=port, workers=workers, max_body=max_body, log_path=log_path, calendars=calendars,
+            pack=str(pack.directory) if pack is not None else None)
     except (InputError, CalendarError, RulesetError) as exc:
         raise _Fail(str(exc)) from None

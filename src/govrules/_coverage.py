@@ -14,11 +14,11 @@ from typing import Any, Callable, Iterable
 import attrs
 
 from . import _catalogue
-from ._cases import Case, load_cases
+from ._cases import Case, load_cases, load_overlaid_cases
 from ._errors import CalendarError, InputError, RulesetError
 from ._facade import evaluate
 from ._model import RulesetSpec
-from ._rulesets import available, ruleset_dir, runner, runner_for_file
+from ._rulesets import ACTIVE_PACK, available, ruleset_dir, runner, runner_for_file
 
 
 @attrs.frozen
@@ -152,8 +152,14 @@ def shipped(broken: list[tuple[str, str]] | None = None) -> tuple[RulesetCases, 
     skipped; without ``broken`` its RulesetError propagates.
     """
     out = []
+    pack = ACTIVE_PACK.get()  # a regulation pack in effect (--pack, docs/packs.md): its cases, overlays applied
     for name in available():
         try:
+            if pack is not None:
+                spec = runner(name).spec
+                out.append(RulesetCases(spec, run_cases(load_overlaid_cases(pack.files(f"{name}.cases.yaml")),
+                                                        evaluate)))
+                continue
             out.append(ruleset_cases(runner(name).spec, ruleset_dir() / f"{name}.cases.yaml", evaluate))
         except RulesetError as exc:
             if broken is None:

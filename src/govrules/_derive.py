@@ -85,6 +85,12 @@ def ceil_fraction(ctx: Context, total: int, numerator: int, denominator: int) ->
     return -(-total * numerator // denominator)
 
 
+@derived("int")
+def above_fraction(ctx: Context, total: int, numerator: int, denominator: int) -> int:
+    """The least whole number strictly more than total × numerator / denominator (「过半数」: 1/2)."""
+    return total * numerator // denominator + 1
+
+
 @derived("bool")
 def at_least(ctx: Context, value: int, minimum: int) -> bool:
     """Whether ``value`` ≥ ``minimum`` (two computed numbers the engine must not compare itself)."""
@@ -157,7 +163,8 @@ def days_between(ctx: Context, start: str | None, end: str) -> int:
 # Every function a rule file may call, listed here rather than registered by importing a
 # module: what is callable is readable in one place, and no module imports this one back.
 FUNCTIONS: dict[str, Function] = {f.name: f for f in map(Function.of, [
-    lookup_all, names_of, difference, contains, count, count_where, count_in, ceil_fraction, at_least, equals,
+    lookup_all, names_of, difference, contains, count, count_where, count_in, ceil_fraction, above_fraction,
+    at_least, equals,
     working_days_before, working_days_after, previous_working_day, deadline_status, days_between,
     _derive_decision.count_distinct,
     _derive_documents.only, _derive_documents.code_of,

@@ -5,35 +5,59 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence, TypeVar, Union, cast
 
-from . import _log, _remedies
+import datetime as dt
+
+import attrs
+
+from . import _log, _packs, _remedies
 from ._calendar import WorkingCalendar
 from ._errors import InputError
 from ._facade_docs import DOCS
 from ._model import Verdict
+from ._packs import Pack, PackLike
 from ._rulesets import runner
 
 if TYPE_CHECKING:  # only named in signatures: a caller passing a Person has imported it already
     from ._inputs import Person
 
+PackOption = Union[PackLike, Sequence[PackLike], None]
+DateLike = Union[str, dt.date]
 
-def evaluate(ruleset: str, facts: Mapping[str, Any], *, calendar: WorkingCalendar | None = None) -> Verdict:
+
+def evaluate(ruleset: str, facts: Mapping[str, Any], *, calendar: WorkingCalendar | None = None,
+             pack: PackOption = None, as_of: DateLike | None = None) -> Verdict:
     """Evaluate ``facts`` with the shipped ruleset named ``ruleset`` and return its Verdict.
 
     A verdict that is not allowed carries ``data["remedies"]`` (the smallest changes of facts
     that would allow it), computed on first access; ``govrules.configure(remedies=False)``
-    leaves it out.
+    leaves it out. ``pack=`` evaluates with another regulation pack (a ``govrules.Pack`` or its
+    directory, or several side by side) and ``as_of=`` with the version in force on that day
+    (docs/packs.md); ``verdict.pack`` records which pack, version and content hash decided.
     """
-    return _evaluate(ruleset, facts, calendar=calendar)
+    return _evaluate(ruleset, facts, calendar=calendar, pack=pack, as_of=as_of)
 
 
 def _evaluate(ruleset: str, facts: Mapping[str, Any], *, calendar: WorkingCalendar | None = None,
-              remedies: bool = True) -> Verdict:
+              remedies: bool = True, pack: PackOption = None, as_of: DateLike | None = None) -> Verdict:
     if calendar is not None and not isinstance(calendar, WorkingCalendar):
         raise InputError("calendar", "a govrules.WorkingCalendar", calendar)
+    if pack is None and as_of is None:
+        return _decide(ruleset, facts, calendar, remedies, None)
+    found = _packs.resolve(pack, as_of)
+    assert found is not None
+    with found.active():
+        return _decide(ruleset, facts, calendar, remedies, found)
+
+
+def _decide(ruleset: str, facts: Mapping[str, Any], calendar: WorkingCalendar | None, remedies: bool,
+            found: Pack | None) -> Verdict:
     run = runner(ruleset)
     verdict = run.evaluate(facts, calendar=calendar)
     if remedies:
-        verdict = _remedies.attach(run, facts, verdict, calendar)
+        # A pack's remedies are searched later (on first read): under that pack, whatever is in effect then.
+        active = found or _packs.active()
+        verdict = _remedies.attach(active.bind(run) if active is not None else run, facts, verdict, calendar)
+    verdict = attrs.evolve(verdict, pack=_packs.stamp_of(found))
     _log.record(run.spec, facts, verdict)
     return verdict
 
@@ -51,12 +75,13 @@ def _facade(ruleset: str) -> Callable[[F], F]:
 
     def wrap(typed: F) -> F:
         @functools.wraps(typed)
-        def call(*args: Any, calendar: WorkingCalendar | None = None, **facts: Any) -> Verdict:
+        def call(*args: Any, calendar: WorkingCalendar | None = None, pack: PackOption = None,
+                 as_of: DateLike | None = None, **facts: Any) -> Verdict:
             if args:
                 raise InputError(typed.__name__, "facts as keyword arguments (name=value), not positional", args)
             # Omitted keyword arguments are omitted facts, not explicit nulls.
             given = {k: v for k, v in facts.items() if v is not None}
-            return evaluate(ruleset, given, calendar=calendar)
+            return evaluate(ruleset, given, calendar=calendar, pack=pack, as_of=as_of)
 
         call.__doc__ = DOCS.get(typed.__name__, typed.__doc__)
         return cast(F, call)
@@ -73,51 +98,59 @@ def _replaced() -> Verdict:
 @_facade("signing")
 def check_signing(*, document: Obj | None = None, signer: PersonLike | None = None,
                   division: Mapping[str, str] | None = None, reviews: Sequence[PersonLike] | None = None,
-                  approval: Obj | None = None, calendar: WorkingCalendar | None = None) -> Verdict:
+                  approval: Obj | None = None, calendar: WorkingCalendar | None = None,
+                  pack: PackOption = None, as_of: DateLike | None = None) -> Verdict:
     """May this person sign this document?"""
     return _replaced()
 
 
 @_facade("seal")
-def check_seal(*, seal_use: Obj | None = None, calendar: WorkingCalendar | None = None) -> Verdict:
+def check_seal(*, seal_use: Obj | None = None, calendar: WorkingCalendar | None = None,
+               pack: PackOption = None, as_of: DateLike | None = None) -> Verdict:
     """May the town government's seal be used on this approval?"""
     return _replaced()
 
 
 @_facade("decision")
 def decision_scope(*, matter: Obj | None = None, division: Mapping[str, str] | None = None,
-                   calendar: WorkingCalendar | None = None) -> Verdict:
+                   calendar: WorkingCalendar | None = None,
+                   pack: PackOption = None, as_of: DateLike | None = None) -> Verdict:
     """Who decides this matter, which procedures it needs, what is missing."""
     return _replaced()
 
 
 @_facade("meeting")
 def check_meeting(*, meeting: Obj | None = None, division: Mapping[str, str] | None = None,
-                  calendar: WorkingCalendar | None = None) -> Verdict:
+                  calendar: WorkingCalendar | None = None,
+                  pack: PackOption = None, as_of: DateLike | None = None) -> Verdict:
     """May this mayor's office (or special-topic) meeting convene, and with which items?"""
     return _replaced()
 
 
 @_facade("minutes")
-def check_minutes(*, minutes: Obj | None = None, calendar: WorkingCalendar | None = None) -> Verdict:
+def check_minutes(*, minutes: Obj | None = None, calendar: WorkingCalendar | None = None,
+                  pack: PackOption = None, as_of: DateLike | None = None) -> Verdict:
     """Were the minutes drafted in time, reviewed and approved?"""
     return _replaced()
 
 
 @_facade("disclosure")
-def classify_disclosure(*, document: Obj | None = None, calendar: WorkingCalendar | None = None) -> Verdict:
+def classify_disclosure(*, document: Obj | None = None, calendar: WorkingCalendar | None = None,
+                        pack: PackOption = None, as_of: DateLike | None = None) -> Verdict:
     """Exempt, proactive or on-request disclosure."""
     return _replaced()
 
 
 @_facade("submission")
 def check_submission(*, submission: Obj | None = None, division: Mapping[str, str] | None = None,
-                     calendar: WorkingCalendar | None = None) -> Verdict:
+                     calendar: WorkingCalendar | None = None,
+                     pack: PackOption = None, as_of: DateLike | None = None) -> Verdict:
     """Is this request (请示) or report (报告) in order, and where does it go?"""
     return _replaced()
 
 
 @_facade("conference")
-def check_conference(*, conference: Obj | None = None, calendar: WorkingCalendar | None = None) -> Verdict:
+def check_conference(*, conference: Obj | None = None, calendar: WorkingCalendar | None = None,
+                     pack: PackOption = None, as_of: DateLike | None = None) -> Verdict:
     """May this town-wide conference be held?"""
     return _replaced()

@@ -45,6 +45,8 @@ def docstring(function: str, spec: RulesetSpec) -> str:
     for o in spec.outcomes:
         lines.append(f"    {o.id}  {o.label}" + ("  (allowed)" if o.allowed else ""))
     lines += ["", "Option: ``calendar=`` a ``govrules.WorkingCalendar`` for years chinese_calendar lacks.",
+              "Options: ``pack=`` another regulation pack (a ``govrules.Pack`` or its directory) and",
+              "``as_of=`` the day whose version in force decides (docs/packs.md).",
               "", "Returns a ``govrules.Verdict`` (outcome, findings citing clauses, data, trace, needs).", "",
               "Raises:", "",
               "    InputError (a ValueError): a required fact missing, a value of the wrong type, or an",

@@ -33,18 +33,31 @@ _FIELD_KEYS = ("type", "label", "required", "values", "items", "fields", "each",
 class _Reader:
     """Walks one file's nodes, turning every structural problem into a positioned RulesetError."""
 
-    def __init__(self, file: str, text: str) -> None:
+    def __init__(self, file: str, text: str, origins: Mapping[int, tuple[str, str]] | None = None) -> None:
         self.file = file
         self.lines = text.splitlines()
+        # id(node) → (file, text) for the nodes another file contributed (a pack overlay's, _packs).
+        self.origins = {k: f for k, (f, _) in (origins or {}).items()}
+        self.texts = {f: t.splitlines() for f, t in dict((origins or {}).values()).items()}
+        self.texts[file] = self.lines
 
     def where(self, node: Any, key: Any = None) -> Where:
+        if self.origins and key is not None:
+            try:
+                child = node[key]
+            except (KeyError, IndexError, TypeError):
+                child = None
+            if id(child) in self.origins:  # the value came from another file: point at it there
+                line, col = position(child)
+                return Where(self.origins[id(child)], line, col)
         line, col = position(node, key)
-        return Where(self.file, line, col)
+        return Where(self.origins.get(id(node), self.file), line, col)
 
     def fail(self, message: str, node: Any = None, key: Any = None, hint: str | None = None) -> RulesetError:
         w = self.where(node, key) if node is not None else Where(self.file)
-        text = self.lines[w.line - 1].rstrip() if w.line and 0 < w.line <= len(self.lines) else None
-        return RulesetError(message, file=self.file, line=w.line, col=w.col, text=text, hint=hint)
+        lines = self.texts.get(w.file, self.lines)
+        text = lines[w.line - 1].rstrip() if w.line and 0 < w.line <= len(lines) else None
+        return RulesetError(message, file=w.file, line=w.line, col=w.col, text=text, hint=hint)
 
     def mapping(self, node: Any, what: str, parent: Any = None, key: Any = None) -> CommentedMap:
         if not isinstance(node, CommentedMap):
@@ -103,8 +116,13 @@ def load_ruleset(path: str | Path, types: Mapping[str, TypeSpec], types_text: st
 
 
 def parse_ruleset(text: str, file: str, types: Mapping[str, TypeSpec], types_text: str = "") -> RulesetSpec:
-    r = _Reader(file, text)
-    root = load_yaml(file, text)
+    return parse_tree(load_yaml(file, text), text, file, types, types_text)
+
+
+def parse_tree(root: Any, text: str, file: str, types: Mapping[str, TypeSpec], types_text: str = "",
+               origins: Mapping[int, tuple[str, str]] | None = None) -> RulesetSpec:
+    """A rule file's parsed YAML → RulesetSpec; ``origins`` attributes nodes to other files (pack overlays)."""
+    r = _Reader(file, text, origins)
     if not isinstance(root, CommentedMap):
         raise r.fail("a rule file must be a mapping with 'ruleset', 'facts' and 'rules'")
     r.known_keys(root, _TOP_KEYS, "the rule file")

@@ -206,6 +206,8 @@ class DecisionLog:
             "clauses": list(verdict.clauses),
             # Which facts were missing, never their values (a path names a field, not a person).
             "needs": [{"path": n.path, "outcome": n.outcome} for n in verdict.needs],
+            # The regulation pack, its version and content hash (docs/packs.md).
+            "pack": dict(verdict.pack) if verdict.pack is not None else None,
         }
         if self.mask is not None:
             record["input"] = masked_input(spec, facts, self.mask)

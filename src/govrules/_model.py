@@ -422,9 +422,12 @@ class Verdict:
     data: VerdictData = attrs.field(factory=VerdictData, converter=_verdict_data)
     trace: tuple[TraceStep, ...] = ()
     needs: tuple[Need, ...] = ()
+    # The regulation pack that decided: {"id", "version", "hash"} (docs/packs.md); the facade sets it.
+    pack: Mapping[str, str] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "pack": dict(self.pack) if self.pack is not None else None,
             "ruleset": self.ruleset,
             "outcome": self.outcome,
             "allowed": self.allowed,

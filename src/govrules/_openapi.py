@@ -11,7 +11,7 @@ import functools
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from . import _catalogue
+from . import _catalogue, _packs
 from ._rulesets import runner
 from ._schema import openapi_components
 from ._timeline import declared_nodes, timeline_spec
@@ -77,7 +77,7 @@ def _ok(ref: str, description: str) -> dict[str, Any]:
 
 
 @functools.lru_cache(maxsize=4)
-def _document(names: tuple[str, ...]) -> dict[str, Any]:
+def _document(names: tuple[str, ...], pack: Any = None) -> dict[str, Any]:  # pack: the one in effect, a cache key
     inputs, shared = openapi_components(list(names))
     schemas: dict[str, Any] = dict(shared)
     paths: dict[str, Any] = {}
@@ -145,4 +145,4 @@ def _document(names: tuple[str, ...]) -> dict[str, Any]:
 
 def document(names: list[str]) -> dict[str, Any]:
     """The OpenAPI document for the server serving ``names``."""
-    return _document(tuple(names))
+    return _document(tuple(names), _packs.active())

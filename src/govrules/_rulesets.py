@@ -11,6 +11,7 @@ files that load and check cleanly are cached. ``GOVRULES_CACHE=0`` turns it off 
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import importlib.util
 import os
@@ -18,7 +19,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from . import _diskcache
+from . import _catalogue, _diskcache
 from ._check import check
 from ._errors import InputError, RulesetError
 from ._model import RulesetSpec, TypeSpec
@@ -43,6 +44,11 @@ def load_ruleset(*args: Any, **kwargs: Any) -> RulesetSpec:
 _lock = threading.Lock()
 _runners: dict[str, Runner] = {}
 
+PACK_FILE = "pack.yaml"  # a regulation pack's metadata, beside its rule files (docs/packs.md)
+# The regulation pack in effect when it is not the shipped one (set by _packs.Pack.active): an
+# object whose .runner(name) and .available() answer instead of the shipped rule files.
+ACTIVE_PACK: contextvars.ContextVar[Any] = contextvars.ContextVar("govrules_pack", default=None)
+
 
 @functools.lru_cache(maxsize=1)
 def ruleset_dir() -> Path:
@@ -59,7 +65,10 @@ def ruleset_dir() -> Path:
 
 
 def available() -> list[str]:
-    """The shipped rulesets: every rule file in the rulesets directory."""
+    """The shipped rulesets: every rule file in the rulesets directory (or the pack's in effect)."""
+    pack = ACTIVE_PACK.get()
+    if pack is not None:
+        return pack.available()
     # os.listdir, not Path.glob: the same names (is_rule_file wants a ".yaml" ending, case and
     # all), without compiling a glob pattern on the first verdict of a process.
     return sorted(name[:-len(".yaml")] for name in os.listdir(ruleset_dir()) if is_rule_file(name))
@@ -69,7 +78,7 @@ def is_rule_file(path: str | Path) -> bool:
     """Whether a .yaml file is a rule file, not types.yaml, the prove pool, cases or prove hints."""
     name = Path(path).name
     return (name.endswith(".yaml") and not name.endswith((".cases.yaml", ".prove.yaml"))
-            and name not in (TYPES_FILE, PROVE_POOL_FILE))
+            and name not in (TYPES_FILE, PROVE_POOL_FILE, PACK_FILE))
 
 
 @functools.lru_cache(maxsize=8)
@@ -89,7 +98,8 @@ def load_file(path: str | Path) -> RulesetSpec:
     contents exists; otherwise the file is loaded and checked, and the result cached.
     """
     path = Path(path)
-    key = _cache_key(path)
+    # Checked against a regulation pack's own catalogue (docs/packs.md): not the cache's to answer.
+    key = _cache_key(path) if _catalogue.active() is None else None
     cached = _diskcache.read(key, RulesetSpec)
     if cached is not None:
         return cached
@@ -104,6 +114,9 @@ def runner(name: str) -> Runner:
     """The shipped ruleset ``name``, loaded and checked on first use."""
     if not isinstance(name, str):
         raise InputError("ruleset", "a ruleset name", name)
+    pack = ACTIVE_PACK.get()
+    if pack is not None:
+        return pack.runner(name)
     with _lock:
         found = _runners.get(name)
     if found is not None:

@@ -563,9 +563,14 @@ def _show(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-@functools.lru_cache(maxsize=None)
 def _label(cid: str) -> str:
-    # The catalogue is fixed for the life of the process.
+    return _label_in(cid, _catalogue.active())
+
+
+@functools.lru_cache(maxsize=None)
+def _label_in(cid: str, catalogue: Any) -> str:
+    # A catalogue is fixed for the life of the process; which one is in effect (None: the shipped
+    # one, else a regulation pack's, docs/packs.md) is part of the key.
     return _catalogue.clause(cid).label
 
 

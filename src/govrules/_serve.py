@@ -8,6 +8,7 @@ body; no stack trace ever reaches a client.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -25,6 +26,7 @@ from ._errors import CalendarError, GovrulesError, InputError
 from ._facade import _evaluate
 from ._log import DecisionLog
 from ._openapi import document
+from ._packs import Pack
 from ._rulesets import available, runner
 from ._schema import schema
 from ._suggest import did_you_mean
@@ -134,13 +136,25 @@ async def _facts(request: Request, limit: int) -> Any:
 
 
 def create_app(*, max_body: int = MAX_BODY, log_path: str | None = None,
-               calendars: Sequence[str] = ()) -> Starlette:
-    """The ASGI app; settings errors (an unreadable year file, a log in no directory) raise here, at start."""
+               calendars: Sequence[str] = (), pack: str | None = None) -> Starlette:
+    """The ASGI app; settings errors (an unreadable year file, a log in no directory) raise here, at start.
+
+    ``pack`` is a regulation pack's directory (docs/packs.md): every route answers with it.
+    """
     calendar = WorkingCalendar.from_files(*calendars) if calendars else None
     decision_log = _decision_log(log_path)
-    names = tuple(available())  # once: available() reads the directory
-    for name in names:  # compile every engine now, so no first request pays for it
-        runner(name).engine()
+    found = Pack.load(pack) if pack is not None else None
+    in_pack = found.active if found is not None else contextlib.nullcontext
+    with in_pack():
+        names = tuple(available())  # once: available() reads the directory
+        for name in names:  # compile every engine now, so no first request pays for it
+            runner(name).engine()
+        app = _app(max_body, decision_log, calendar, names, found, in_pack)
+    return app
+
+
+def _app(max_body: int, decision_log: DecisionLog | None, calendar: WorkingCalendar | None,
+         names: tuple[str, ...], found: Pack | None, in_pack: Any) -> Starlette:
 
     async def check(request: Request) -> Response:
         name = _known_ruleset(request.path_params["ruleset"], names)
@@ -149,15 +163,17 @@ def create_app(*, max_body: int = MAX_BODY, log_path: str | None = None,
         # Evaluated on the event loop, not in a thread: the engine holds the GIL, so a thread
         # would add a hop and no parallelism; the cores are used by worker processes.
         try:
-            verdict = _evaluate(name, facts, calendar=calendar, remedies=remedies)
-            body = verdict.to_dict()
+            verdict = _evaluate(name, facts, calendar=calendar, remedies=remedies, pack=found)
+            with in_pack():
+                body = verdict.to_dict()
         except InputError as exc:
             raise _input_problem(exc) from None
         except CalendarError as exc:
             raise _calendar_problem(exc) from None
         if decision_log is not None:
             try:
-                decision_log.record(runner(name).spec, facts, verdict)
+                with in_pack():
+                    decision_log.record(runner(name).spec, facts, verdict)
             except InputError as exc:  # the log became unwritable: a server fault, not the caller's
                 raise Problem(500, "decision-log", "决策日志写入失败（decision log unwritable）", str(exc)) from None
         return JSONResponse(body)
@@ -165,35 +181,43 @@ def create_app(*, max_body: int = MAX_BODY, log_path: str | None = None,
     async def rulesets(request: Request) -> Response:
         out = []
         for name in names:
-            spec = runner(name).spec
+            with in_pack():
+                spec = runner(name).spec
             out.append({"name": name, "title": spec.title, "version": spec.version,
                         "outcomes": [{"id": o.id, "label": o.label, "allowed": o.allowed} for o in spec.outcomes],
                         "check": f"/v1/check/{name}", "schema": f"/v1/schema/{name}"})
         return JSONResponse(out)
 
     async def schema_route(request: Request) -> Response:
-        return JSONResponse(schema(_known_ruleset(request.path_params["ruleset"], names)),
-                            media_type="application/schema+json")
+        with in_pack():
+            made = schema(_known_ruleset(request.path_params["ruleset"], names))
+        return JSONResponse(made, media_type="application/schema+json")
 
     async def clause_route(request: Request) -> Response:
         try:
-            return JSONResponse(_catalogue.clause(request.path_params["id"]).to_dict())
+            with in_pack():
+                return JSONResponse(_catalogue.clause(request.path_params["id"]).to_dict())
         except InputError as exc:
             raise Problem(404, "unknown-clause", "没有这一条款（unknown clause）", str(exc), field="id") from None
 
     async def timeline_route(request: Request) -> Response:
         try:
-            return JSONResponse(meeting_timeline(request.path_params["date"], calendar=calendar).to_dict())
+            with in_pack():
+                return JSONResponse(meeting_timeline(request.path_params["date"], calendar=calendar).to_dict())
         except InputError as exc:
             raise Problem(400, "bad-input", "输入有误（bad input）", str(exc), field="date") from None
         except CalendarError as exc:
             raise _calendar_problem(exc) from None
 
     async def healthz(request: Request) -> Response:
-        return JSONResponse({"status": "ok", "rulesets": list(names)})
+        body: dict[str, Any] = {"status": "ok", "rulesets": list(names)}
+        if found is not None:
+            body["pack"] = found.stamp
+        return JSONResponse(body)
 
     async def openapi(request: Request) -> Response:
-        return JSONResponse(document(list(names)))
+        with in_pack():
+            return JSONResponse(document(list(names)))
 
     routes = [
         Route("/v1/check/{ruleset}", check, methods=["POST"]),
@@ -252,11 +276,13 @@ def app_from_env() -> Starlette:
 
 
 def run(*, host: str, port: int, workers: int, max_body: int, log_path: str | None,
-        calendars: Sequence[str]) -> None:
+        calendars: Sequence[str], pack: str | None = None) -> None:
     import uvicorn
 
     settings = {"max_body": max_body, "log_path": os.path.abspath(log_path) if log_path else None,
                 "calendars": [os.path.abspath(c) for c in calendars]}
+    if pack is not None:
+        settings["pack"] = pack
     # Fail at start, in this process, on a bad year file or log path (workers would only loop).
     if calendars:
         WorkingCalendar.from_files(*settings["calendars"])

@@ -381,7 +381,7 @@ def test_docs_give_a_page_to_every_top_level_clause_of_another_pack(tmp_path: Pa
                 "    computable: false\n    reason: 解释权的归属，不是可由事实判定的条件。\n")
     out = tmp_path / "pages"
     assert run("--pack", str(town), "docs", "--out", str(out)).exit_code == 0
-    assert "本规则由镇政府办公室负责解释" in (out / "part-7.md").read_text(encoding="utf-8")
+    assert "本规则由镇政府办公室负责解释" in (out / "chapter-7.md").read_text(encoding="utf-8")
 
 
 def test_the_service_answers_with_the_pack_it_was_started_with() -> None:

@@ -46,7 +46,7 @@ _AMEND_KEYS = ("clause", "replace", "with")
 _PACKAGE = "govrules:"  # a path inside the installed package: govrules:rulesets, govrules:data/clauses.yaml
 # What an overlay rule file may say: the rule file's own keys, plus add_rules / drop_rules.
 _MERGED_BY_KEY = ("facts", "inferred", "time_nodes", "derive", "data")
-_REPLACED = ("title", "outcomes", "default_outcome")
+_REPLACED = ("title", "summary", "outcomes", "default_outcome", "timeline")
 _OVERLAY_KEYS = ("ruleset", *_REPLACED, *_MERGED_BY_KEY, "rules", "add_rules", "drop_rules")
 
 PackLike = Union["Pack", str, "os.PathLike[str]"]

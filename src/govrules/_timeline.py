@@ -11,7 +11,6 @@ the files' ``time_nodes``, and the verdicts read the same declarations.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from typing import Any, Iterable, Mapping
 
 import attrs
@@ -22,7 +21,7 @@ from . import _catalogue
 from ._calendar import DateLike, WorkingCalendar, as_date, default_calendar
 from ._errors import CalendarError, GovrulesError, InputError, RulesetError
 from ._model import RulesetSpec, TimelineSpec, TimeNodeSpec
-from ._rulesets import available, load_file, ruleset_dir
+from ._rulesets import ACTIVE_PACK, available, ruleset_dir, runner
 from ._suggest import did_you_mean
 
 __all__ = ["Deadline", "ScheduledMeeting", "Timeline", "meeting_schedule", "meeting_timeline"]
@@ -33,23 +32,31 @@ _MAX_MEETINGS = 1000  # a schedule longer than ~38 years is a typo, not a plan
 
 
 
-@functools.lru_cache(maxsize=1)
 def _shipped() -> tuple[RulesetSpec, ...]:
-    """The shipped rule file that declares a ``timeline``, then the files it includes, in its order."""
-    directory = ruleset_dir()
-    owners = [spec for spec in (load_file(directory / f"{n}.yaml") for n in available()) if spec.timeline]
+    """The rule file in effect (shipped, or the active regulation pack's) that declares a
+    ``timeline``, then the files it includes, in its order."""
+    pack = ACTIVE_PACK.get()
+    if pack not in _timeline_specs:
+        _timeline_specs[pack] = _declaring(available())
+    return _timeline_specs[pack]
+
+
+_timeline_specs: dict[Any, tuple[RulesetSpec, ...]] = {}  # by the pack in effect (None: the shipped rules)
+
+
+def _declaring(names: list[str]) -> tuple[RulesetSpec, ...]:
+    owners = [spec for spec in (runner(n).spec for n in names) if spec.timeline]
     if len(owners) != 1:
-        raise RulesetError(f"{len(owners)} rule files declare a 'timeline'; exactly one may", file=str(directory))
+        raise RulesetError(f"{len(owners)} rule files declare a 'timeline'; exactly one may", file=str(ruleset_dir()))
     owner = owners[0]
     assert owner.timeline is not None
-    names = available()
     specs = [owner]
     for name in owner.timeline.include:
         if name not in names:
             raise RulesetError(f"'timeline' includes unknown rule file '{name}'", file=owner.file,
                                line=owner.timeline.where.line if owner.timeline.where else None,
                                hint=did_you_mean(name, names))
-        specs.append(load_file(directory / f"{name}.yaml"))
+        specs.append(runner(name).spec)
     return tuple(specs)
 
 

@@ -28,6 +28,10 @@ from ._engine import Engine, EngineError, Firing, FiringLimitError, NotPlain, pl
 from ._errors import GovrulesError
 from ._model import (SEVERITIES, Condition, DataSpec, FieldSpec, Finding, Need, Pattern, Ref, RuleSpec, RulesetSpec, TypeSpec,
                      Verdict, _frozen_copy, owned_trace_step, owned_verdict_data)
+from ._relaxed import ABSENT, RelaxedCheck
+from ._relaxed import conditions as _conditions
+from ._relaxed import dotted as _dotted
+from ._relaxed import holds as _holds
 from ._validate import validate
 
 _SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
@@ -54,7 +58,7 @@ _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 
 
 _MAYBE = "govrules__maybe"  # marks an inferred fact asserted by a relaxed-only firing
-_ABSENT = object()  # a path the caller did not give (None is "there is none")
+_ABSENT = ABSENT  # a path the caller did not give (None is "there is none")
 UNDETERMINED = "undetermined"
 
 
@@ -132,6 +136,7 @@ class Runner:
             for p in rule.when:
                 read.setdefault(p.fact, set()).update(c.field for c in _conditions(p))
         self._read = {fact: tuple(sorted(fields)) for fact, fields in read.items()}
+        self._relaxed_check = RelaxedCheck(spec.rules, [*self._object_facts, *self._items])
         self._engine: Engine | None = None
         self._relaxed: Engine | None = None
         self._lock = threading.Lock()
@@ -201,7 +206,7 @@ class Runner:
             return new
 
         firings = self._run(self.engine(), engine_facts, react)
-        extra = self._unknown_facts(typed, engine_facts)
+        extra = self._unknown_facts(typed, engine_facts, {f["type"] for new in asserted.values() for f in new})
         possible = self._possible(typed, engine_facts + extra, unknowns) if extra is not None else []
         return self._verdict(typed, firings, asserted, ctx, order, fulls, possible)
 
@@ -281,8 +286,10 @@ class Runner:
                 out.append(fact)
         return out
 
-    def _unknown_facts(self, typed: Mapping[str, Any], engine_facts: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
-        """None when no rule reads a fact not given; else the placeholders the relaxed run adds.
+    def _unknown_facts(self, typed: Mapping[str, Any], engine_facts: list[dict[str, Any]],
+                       inferred: set[str]) -> list[dict[str, Any]] | None:
+        """None when no rule reads a fact not given (or none that does could fire on it); else
+        the placeholders the relaxed run adds. ``inferred``: the types the strict run asserted.
 
         An object fact not given becomes an empty fact, a list of items not given one item
         without fields (index -1): in the relaxed run, every condition on them may hold.
@@ -299,7 +306,9 @@ class Runner:
         for fact in engine_facts:
             for field in self._read.get(fact["type"], ()):
                 if _dotted(fact, field) is _ABSENT:
-                    return extra
+                    # A field not given is read; the run still adds nothing unless a rule
+                    # reading it could match the rest of what was given.
+                    return extra if self._relaxed_check.needed(engine_facts, inferred) else None
         return None
 
     def _possible(self, typed: Mapping[str, Any], engine_facts: list[dict[str, Any]],
@@ -672,47 +681,6 @@ def _get_or_absent(obj: Any, path: str) -> Any:
             return _ABSENT
         obj = obj[part]
     return obj
-
-
-def _dotted(fact: Mapping[str, Any], field: str) -> Any:
-    """An engine fact's field by its dotted name; ``_ABSENT`` when not there."""
-    obj: Any = fact
-    for part in field.split("."):
-        if type(obj) is not dict or part not in obj:
-            return _ABSENT
-        obj = obj[part]
-    return obj
-
-
-_ORDER = {"at_least": lambda a, b: a >= b, "at_most": lambda a, b: a <= b,
-          "more_than": lambda a, b: a > b, "less_than": lambda a, b: a < b}
-
-
-def _holds(c: Condition, fact: Mapping[str, Any]) -> bool:
-    """Whether a condition holds on a given value, as the strict ruleset reads it (see _compile)."""
-    v = _dotted(fact, c.field)
-    if v is _ABSENT or isinstance(c.value, Ref):
-        return False
-    if c.op == "present":
-        return (v is not None) if c.value else (v is None)
-    if v is None:
-        return False
-    if c.op == "equals":
-        return v == c.value
-    if c.op == "not":
-        return v != c.value
-    if c.op == "in":
-        return v in c.value
-    if c.op == "not_in":
-        return v not in c.value
-    try:
-        return bool(_ORDER[c.op](v, c.value))
-    except TypeError:
-        return False
-
-
-def _conditions(p: Pattern) -> list[Condition]:
-    return list(p.conditions) + [c for alt in p.any_of for c in alt]
 
 
 def _project_into(out: dict[str, Any], obj: Mapping[str, Any], t: TypeSpec | None) -> None:

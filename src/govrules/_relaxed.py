@@ -72,8 +72,10 @@ def _may_hold(c: Condition, fact: Mapping[str, Any]) -> bool:
         return v is ABSENT or holds(c, fact)
     if v is None:
         return c.op not in ("not", "not_in", "at_least", "at_most", "more_than", "less_than")
-    if c.op in _ORDER and not (type(v) is type(c.value) or {type(v), type(c.value)} <= {int, float}):
-        return True  # a comparison across kinds: not Python's to decide for the engine
+    # The engine compares loosely ("1" == 1, True == 1): across kinds, Python cannot say it fails.
+    operands = c.value if c.op in ("in", "not_in") else (c.value,)
+    if any(type(x) is not type(v) for x in operands):
+        return True
     return holds(c, fact)
 
 

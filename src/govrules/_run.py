@@ -24,7 +24,7 @@ from ._calendar import WorkingCalendar, default_calendar
 from ._check import _each_fields
 from ._compile import compile_ruleset, engine_rule_name
 from ._derive import FUNCTIONS, Context, Unknown
-from ._engine import Engine, EngineError, Firing, FiringLimitError, NotPlain, plain_copy
+from ._engine import Engine, EngineError, Firing, FiringLimitError, NotPlain, json_encoder, plain_copy
 from ._errors import GovrulesError
 from ._model import (SEVERITIES, Condition, DataSpec, FieldSpec, Finding, Need, Pattern, Ref, RuleSpec, RulesetSpec, TypeSpec,
                      Verdict, _frozen_copy, owned_trace_step, owned_verdict_data)
@@ -35,25 +35,8 @@ from ._relaxed import holds as _holds
 from ._validate import validate
 
 _SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
-# json.dumps(data, ensure_ascii=False, sort_keys=True) with its encoder built once, not per call.
-_dedup_encode = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
-
-
-def _dedup_encoder() -> Any:
-    """``_dedup_encode`` for finding data through json's C encoder built once (encode builds
-    one per dict); the same text. Finding data is a fresh copy (Finding's converter), never
-    circular, so the circular-reference bookkeeping it skips cannot matter."""
-    make = getattr(json.encoder, "c_make_encoder", None)
-    if make is None:
-        return _dedup_encode
-    base = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
-    chunks = make(None, base.default, json.encoder.encode_basestring, None, base.key_separator,
-                  base.item_separator, base.sort_keys, base.skipkeys, base.allow_nan)
-    join = "".join
-    return lambda data: join(chunks(data, 0))
-
-
-_dedup_text = _dedup_encoder()
+# Finding data as text for de-duplication: json.dumps(data, ensure_ascii=False, sort_keys=True).
+_dedup_text = json_encoder(sort_keys=True)
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 
 

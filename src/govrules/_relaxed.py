@@ -87,10 +87,15 @@ class RelaxedCheck:
         # Per rule: its patterns over the caller's facts (each with the fields it reads), and
         # the inferred facts it also needs. A rule over inferred facts alone reads no field
         # of the caller's, so it can only follow a relaxed-only firing, never be the first.
-        self._rules = [(tuple((p, tuple(c.field for c in conditions(p))) for p in rule.when if p.fact in inputs),
-                        frozenset(p.fact for p in rule.when if p.fact not in inputs))
-                       for rule in rules]
-        self._rules = [(patterns, inferred) for patterns, inferred in self._rules if patterns]
+        self._rules: list[tuple[tuple[tuple[Pattern, frozenset[str]], ...], frozenset[str]]] = []
+        read: dict[str, set[str]] = {}
+        for rule in rules:
+            patterns = tuple((p, frozenset(c.field for c in conditions(p))) for p in rule.when if p.fact in inputs)
+            if patterns:
+                self._rules.append((patterns, frozenset(p.fact for p in rule.when if p.fact not in inputs)))
+            for p, fields in patterns:
+                read.setdefault(p.fact, set()).update(fields)
+        self._read = {fact: tuple(sorted(fields)) for fact, fields in read.items()}
 
     def needed(self, engine_facts: Iterable[Mapping[str, Any]], inferred: Collection[str]) -> bool:
         """Whether some rule could fire in the relaxed run on a field these facts do not give.
@@ -102,15 +107,21 @@ class RelaxedCheck:
         facts are not checked: they may hold.
         """
         by_type: dict[str, list[Mapping[str, Any]]] = {}
+        lacking: dict[str, list[tuple[Mapping[str, Any], set[str]]]] = {}  # facts with fields not given
         for fact in engine_facts:
-            by_type.setdefault(fact["type"], []).append(fact)
+            kind = fact["type"]
+            by_type.setdefault(kind, []).append(fact)
+            absent = {field for field in self._read.get(kind, ()) if dotted(fact, field) is ABSENT}
+            if absent:
+                lacking.setdefault(kind, []).append((fact, absent))
+        if not lacking:
+            return False
         for patterns, needs in self._rules:
             if not needs <= inferred:
                 continue
-            # Cheap test first (a field not given), the conditions only on those facts.
+            # A rule reads a field not given through some pattern whose fact lacks one it reads.
             reading = [p for p, fields in patterns
-                       if any(_may_match(p, f) for f in by_type.get(p.fact, ())
-                              if any(dotted(f, field) is ABSENT for field in fields))]
+                       if any(fields & absent and _may_match(p, f) for f, absent in lacking.get(p.fact, ()))]
             if reading and all(any(_may_match(p, f) for f in by_type.get(p.fact, ()))
                                for p, _ in patterns if p not in reading):
                 return True

@@ -286,13 +286,9 @@ class Runner:
                 extra.append({"type": each, "index": -1})
         if extra:
             return extra
-        for fact in engine_facts:
-            for field in self._read.get(fact["type"], ()):
-                if _dotted(fact, field) is _ABSENT:
-                    # A field not given is read; the run still adds nothing unless a rule
-                    # reading it could match the rest of what was given.
-                    return extra if self._relaxed_check.needed(engine_facts, inferred) else None
-        return None
+        # Fields not given may be read; the run still adds nothing unless a rule reading one
+        # could match the rest of what was given.
+        return extra if self._relaxed_check.needed(engine_facts, inferred) else None
 
     def _possible(self, typed: Mapping[str, Any], engine_facts: list[dict[str, Any]],
                   unknowns: Mapping[str, tuple[str, ...]]) -> list[_Possible]:

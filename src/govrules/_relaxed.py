@@ -63,20 +63,57 @@ def conditions(p: Pattern) -> list[Condition]:
     return list(p.conditions) + [c for alt in p.any_of for c in alt]
 
 
-def _may_hold(c: Condition, fact: Mapping[str, Any]) -> bool:
-    """True unless a given value surely fails ``c`` in the engine: the relaxed form holds on absence."""
-    if isinstance(c.value, Ref):
-        return True  # a join: which fact it meets is the engine's to find
-    v = dotted(fact, c.field)
-    if v is ABSENT or c.op == "present":
-        return v is ABSENT or holds(c, fact)
-    if v is None:
-        return c.op not in ("not", "not_in", "at_least", "at_most", "more_than", "less_than")
-    # The engine compares loosely ("1" == 1, True == 1): across kinds, Python cannot say it fails.
-    operands = c.value if c.op in ("in", "not_in") else (c.value,)
-    if any(type(x) is not type(v) for x in operands):
-        return True
-    return holds(c, fact)
+class _Test:
+    """One condition prepared for ``may_hold``: its field split, and the kinds of its operands."""
+
+    __slots__ = ("condition", "parts", "join", "kinds")
+
+    def __init__(self, c: Condition) -> None:
+        self.condition = c
+        self.parts = tuple(c.field.split("."))
+        self.join = isinstance(c.value, Ref)
+        self.kinds = frozenset(type(x) for x in (c.value if c.op in ("in", "not_in") else (c.value,)))
+
+    def may_hold(self, fact: Mapping[str, Any]) -> bool:
+        """False only where a given value surely fails the condition in the engine.
+
+        The relaxed form holds where the field is not given; a join is the engine's to decide.
+        """
+        if self.join:
+            return True
+        v: Any = fact
+        for part in self.parts:
+            if type(v) is not dict or part not in v:
+                return True
+            v = v[part]
+        c = self.condition
+        if c.op == "present" or v is None:
+            return holds(c, fact) or (v is None and c.op in ("equals", "in"))
+        # The engine compares loosely ("1" == 1, True == 1): across kinds, Python cannot say it fails.
+        if len(self.kinds) != 1 or type(v) not in self.kinds:
+            return True
+        return holds(c, fact)
+
+
+class _PatternTest:
+    """A pattern over the caller's facts, prepared for the check: the fields it reads, its tests."""
+
+    __slots__ = ("pattern", "fact", "fields", "tests", "alternatives")
+
+    def __init__(self, p: Pattern) -> None:
+        self.pattern = p
+        self.fact = p.fact
+        self.fields = frozenset(c.field for c in conditions(p))
+        self.tests = tuple(_Test(c) for c in p.conditions)
+        self.alternatives = tuple(tuple(_Test(c) for c in alt) for alt in p.any_of)
+
+    def may_match(self, fact: Mapping[str, Any]) -> bool:
+        for t in self.tests:
+            if not t.may_hold(fact):
+                return False
+        if not self.alternatives:
+            return True
+        return any(all(t.may_hold(fact) for t in alt) for alt in self.alternatives)
 
 
 class RelaxedCheck:
@@ -87,15 +124,22 @@ class RelaxedCheck:
         # Per rule: its patterns over the caller's facts (each with the fields it reads), and
         # the inferred facts it also needs. A rule over inferred facts alone reads no field
         # of the caller's, so it can only follow a relaxed-only firing, never be the first.
-        self._rules: list[tuple[tuple[tuple[Pattern, frozenset[str]], ...], frozenset[str]]] = []
+        self._rules: list[tuple[tuple[_PatternTest, ...], frozenset[str]]] = []
         read: dict[str, set[str]] = {}
         for rule in rules:
-            patterns = tuple((p, frozenset(c.field for c in conditions(p))) for p in rule.when if p.fact in inputs)
+            patterns = tuple(_PatternTest(p) for p in rule.when if p.fact in inputs)
             if patterns:
                 self._rules.append((patterns, frozenset(p.fact for p in rule.when if p.fact not in inputs)))
-            for p, fields in patterns:
-                read.setdefault(p.fact, set()).update(fields)
+            for p in patterns:
+                read.setdefault(p.fact, set()).update(p.fields)
         self._read = {fact: tuple(sorted(fields)) for fact, fields in read.items()}
+        # The rules that read each (fact, field): only those can rest on it not being given.
+        readers: dict[tuple[str, str], list[int]] = {}
+        for index, (patterns, _) in enumerate(self._rules):
+            for p in patterns:
+                for field in p.fields:
+                    readers.setdefault((p.fact, field), []).append(index)
+        self._readers = {key: tuple(indices) for key, indices in readers.items()}
 
     def needed(self, engine_facts: Iterable[Mapping[str, Any]], inferred: Collection[str]) -> bool:
         """Whether some rule could fire in the relaxed run on a field these facts do not give.
@@ -108,26 +152,23 @@ class RelaxedCheck:
         """
         by_type: dict[str, list[Mapping[str, Any]]] = {}
         lacking: dict[str, list[tuple[Mapping[str, Any], set[str]]]] = {}  # facts with fields not given
+        candidates: set[int] = set()
         for fact in engine_facts:
             kind = fact["type"]
             by_type.setdefault(kind, []).append(fact)
             absent = {field for field in self._read.get(kind, ()) if dotted(fact, field) is ABSENT}
             if absent:
                 lacking.setdefault(kind, []).append((fact, absent))
-        if not lacking:
-            return False
-        for patterns, needs in self._rules:
+                for field in absent:
+                    candidates.update(self._readers[(kind, field)])
+        for index in sorted(candidates):
+            patterns, needs = self._rules[index]
             if not needs <= inferred:
                 continue
             # A rule reads a field not given through some pattern whose fact lacks one it reads.
-            reading = [p for p, fields in patterns
-                       if any(fields & absent and _may_match(p, f) for f, absent in lacking.get(p.fact, ()))]
-            if reading and all(any(_may_match(p, f) for f in by_type.get(p.fact, ()))
-                               for p, _ in patterns if p not in reading):
+            reading = [p for p in patterns
+                       if any(p.fields & absent and p.may_match(f) for f, absent in lacking.get(p.fact, ()))]
+            if reading and all(any(p.may_match(f) for f in by_type.get(p.fact, ()))
+                               for p in patterns if p not in reading):
                 return True
         return False
-
-
-def _may_match(p: Pattern, fact: Mapping[str, Any]) -> bool:
-    return (all(_may_hold(c, fact) for c in p.conditions)
-            and (not p.any_of or any(all(_may_hold(c, fact) for c in alt) for alt in p.any_of)))

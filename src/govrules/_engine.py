@@ -30,7 +30,7 @@ import math
 import threading
 import time
 import weakref
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -264,12 +264,19 @@ class Engine:
         self,
         facts: Sequence[Mapping],
         react: Callable[[Firing], Sequence[Mapping]] | None = None,
+        transient: Collection[str] = (),
     ) -> list[Firing]:
         """Evaluate ``facts`` in a private, empty session; return every firing in firing order.
 
         Each firing is passed to ``react``; the facts it returns are asserted into the
         same session and may fire further rules. ``react`` must return quickly (see
         docs/engine.md). An exception from ``react`` propagates unchanged.
+
+        A fact of a ``transient`` type is retracted as soon as the actions its assertion
+        enabled have run. The caller vouches that no later fact can complete a rule with it
+        (e.g. agenda items, whose rules join them only with facts asserted before them): the
+        firings are then the same, and the session does not grow with such facts, which keeps
+        durable_rules' cost per assertion flat (it grows with the facts a session holds).
         """
         # A list (what the runner passes) is a Sequence and none of str/bytes/Mapping: decided
         # without the ABC checks, which are slow; anything else is checked as before.
@@ -280,7 +287,7 @@ class Engine:
         try:
             if not self._finalizer.alive:
                 raise EngineError(f"engine {self._name!r} is closed; run() needs an open engine")
-            return self._run_locked(prepared, react)
+            return self._run_locked(prepared, react, transient)
         finally:
             self._leave()
 
@@ -316,7 +323,7 @@ class Engine:
         self._owner = None
         self._lock.release()
 
-    def _run_locked(self, prepared: list[dict], react: Callable | None) -> list[Firing]:
+    def _run_locked(self, prepared: list[dict], react: Callable | None, transient: Collection[str] = ()) -> list[Firing]:
         ruleset = self._slot.ruleset
         sid = self._slot.idle
         self._slot.idle = None
@@ -328,9 +335,14 @@ class Engine:
         finished = False
         try:
             for index, fact in enumerate(prepared):
+                held = len(current.stored)
                 _assert(ruleset, current, fact, f"facts[{index}]")
                 if current.error is not None:
                     break
+                if fact["type"] in transient and len(current.stored) > held and current.stored[held] == fact[_STAMP]:
+                    _retract(ruleset, current, held, f"facts[{index}]")
+                    if current.error is not None:
+                        break
             if current.error is not None:
                 raise current.error
             finished = True
@@ -601,6 +613,25 @@ def _drive(ruleset: Any, state_handle: Any) -> None:
             durable_rules_engine.abandon_action(engine, state_handle)
             raise _ActionFailed() from exc
         text = durable_rules_engine.complete_and_start_action(engine, state_handle)
+
+
+def _retract(ruleset: Any, current: _Run, at: int, where: str) -> None:
+    """Retract the fact stored ``at`` in ``current``; run any action that enables (none: no ``$not`` rules exist)."""
+    stamp = current.stored[at]
+    try:
+        result = durable_rules_engine.retract_fact(_handle(ruleset), '{"sid":"' + current.sid + '","id":"' + stamp + '"}')
+    except Exception as exc:
+        raise EngineError(f"{where}: durable_rules could not retract the fact: {exc}") from exc
+    del current.stored[at]
+    if result[0] == _RESULT_QUEUED:
+        return
+    if result[0] != 0:
+        raise EngineError(f"{where}: durable_rules could not retract the fact (result {result[0]})")
+    try:
+        _drive(ruleset, result[1])
+    except _ActionFailed as exc:
+        if current.error is None:
+            raise EngineError(f"{where}: an action failed inside durable_rules: {exc.__cause__!r}") from exc.__cause__
 
 
 def _assert_in_action(ruleset: Any, current: _Run, fact: dict, where: str) -> None:

@@ -120,6 +120,7 @@ class Runner:
                 read.setdefault(p.fact, set()).update(c.field for c in _conditions(p))
         self._read = {fact: tuple(sorted(fields)) for fact, fields in read.items()}
         self._relaxed_check = RelaxedCheck(spec.rules, [*self._object_facts, *self._items])
+        self._transient = _transient_items(spec, set(self._items), set(self._object_facts))
         self._engine: Engine | None = None
         self._relaxed: Engine | None = None
         self._lock = threading.Lock()
@@ -188,14 +189,15 @@ class Runner:
             fulls.append(full)
             return new
 
-        firings = self._run(self.engine(), engine_facts, react)
+        firings = self._run(self.engine(), engine_facts, react, self._transient_in(engine_facts))
         extra = self._unknown_facts(typed, engine_facts, {f["type"] for new in asserted.values() for f in new})
         possible = self._possible(typed, engine_facts + extra, unknowns) if extra is not None else []
         return self._verdict(typed, firings, asserted, ctx, order, fulls, possible)
 
-    def _run(self, engine: Engine, facts: list[dict[str, Any]], react: Any) -> list[Firing]:
+    def _run(self, engine: Engine, facts: list[dict[str, Any]], react: Any,
+             transient: frozenset[str] = frozenset()) -> list[Firing]:
         try:
-            return engine.run(facts, react)
+            return engine.run(facts, react, transient)
         except FiringLimitError as exc:  # the backstop (docs/engine.md "Limits"): name the file and rule
             rule = self._rules[exc.rule][1] if exc.rule in self._rules else None
             raise EngineError(f"{self.spec.file}: rule {rule.id if rule else exc.rule} fired {exc.count:,} times; "
@@ -308,8 +310,24 @@ class Runner:
                     maybe[key] = paths
             return new
 
-        self._run(self.relaxed_engine(), engine_facts, react)
+        self._run(self.relaxed_engine(), engine_facts, react, self._transient_in(engine_facts))
         return possible
+
+    def _transient_in(self, engine_facts: list[dict[str, Any]]) -> frozenset[str]:
+        """``_transient`` where every object fact comes before the first item, else none.
+
+        The relaxed run appends a placeholder for an object fact not given after the items;
+        rules join items with it, so then the items must stay in the session.
+        """
+        if not self._transient:
+            return self._transient
+        seen_item = False
+        for fact in engine_facts:
+            if fact["type"] in self._items:
+                seen_item = True
+            elif seen_item and fact["type"] in self._object_types:
+                return frozenset()
+        return self._transient
 
     def _read_unknowns(self, rule: RuleSpec, matched: Mapping[str, Any], typed: Mapping[str, Any],
                        unknowns: Mapping[str, tuple[str, ...]], maybe: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
@@ -687,6 +705,23 @@ def _project_into(out: dict[str, Any], obj: Mapping[str, Any], t: TypeSpec | Non
             out[k] = nested
         elif not isinstance(v, (list, tuple)):
             out[k] = v
+
+
+def _transient_items(spec: RulesetSpec, items: set[str], objects: set[str]) -> frozenset[str]:
+    """The item fact types the engine may retract once their own firings have run.
+
+    An item's firings come while it is asserted, after every object fact (see
+    ``_engine_facts``): if each rule over it has no other item and no inferred fact (which a
+    later item's firing could assert), no later fact can complete a rule with it. Keeping
+    such items out of the session keeps the engine's cost per item flat (docs/performance.md).
+    """
+    out = set(items)
+    for rule in spec.rules:
+        types = [p.fact for p in rule.when]
+        for t in types:
+            if t in out and (types.count(t) > 1 or any(o != t and o not in objects for o in types)):
+                out.discard(t)
+    return frozenset(out)
 
 
 def _list_path(spec: RulesetSpec, each: str) -> str:

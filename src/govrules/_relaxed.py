@@ -14,7 +14,7 @@ engine reads it, it counts the condition as holding, and the relaxed run goes ah
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from ._model import Condition, Pattern, Ref, RuleSpec
@@ -116,6 +116,10 @@ class _PatternTest:
         return any(all(t.may_hold(fact) for t in alt) for alt in self.alternatives)
 
 
+_MEMO_FACTS = 32  # remembered only for runs of at most this many facts: a bounded key
+_MEMO_SIZE = 4096  # answers kept per ruleset; forgotten all at once when full
+
+
 class RelaxedCheck:
     """Per ruleset, prepared once: which rules could fire on a field not given, and on which facts."""
 
@@ -140,8 +144,9 @@ class RelaxedCheck:
                 for field in p.fields:
                     readers.setdefault((p.fact, field), []).append(index)
         self._readers = {key: tuple(indices) for key, indices in readers.items()}
+        self._memo: dict[Any, bool] = {}
 
-    def needed(self, engine_facts: Iterable[Mapping[str, Any]], inferred: Collection[str]) -> bool:
+    def needed(self, engine_facts: Sequence[Mapping[str, Any]], inferred: Collection[str]) -> bool:
         """Whether some rule could fire in the relaxed run on a field these facts do not give.
 
         ``inferred`` are the types of the facts the strict run asserted. The first relaxed-only
@@ -153,14 +158,40 @@ class RelaxedCheck:
         by_type: dict[str, list[Mapping[str, Any]]] = {}
         lacking: dict[str, list[tuple[Mapping[str, Any], set[str]]]] = {}  # facts with fields not given
         candidates: set[int] = set()
+        # The answer depends only on the values of the fields the rules read (and on
+        # ``inferred``): verdicts on few facts repeat them often, so it is remembered by them.
+        seen: list[Any] | None = [] if len(engine_facts) <= _MEMO_FACTS else None
         for fact in engine_facts:
             kind = fact["type"]
             by_type.setdefault(kind, []).append(fact)
-            absent = {field for field in self._read.get(kind, ()) if dotted(fact, field) is ABSENT}
+            values = [dotted(fact, field) for field in self._read.get(kind, ())]
+            if seen is not None:
+                seen.append((kind, *((type(v), v) for v in values)))  # typed: True == 1 must not meet
+            absent = {field for field, v in zip(self._read.get(kind, ()), values) if v is ABSENT}
             if absent:
                 lacking.setdefault(kind, []).append((fact, absent))
                 for field in absent:
                     candidates.update(self._readers[(kind, field)])
+        if not candidates:
+            return False
+        key: Any = None
+        if seen is not None:
+            key = (tuple(seen), frozenset(inferred))
+            try:
+                return self._memo[key]
+            except KeyError:
+                pass
+            except TypeError:  # a value that cannot be a key (a nested object): decided afresh
+                key = None
+        answer = self._decide(candidates, by_type, lacking, inferred)
+        if key is not None:
+            if len(self._memo) >= _MEMO_SIZE:
+                self._memo.clear()
+            self._memo[key] = answer
+        return answer
+
+    def _decide(self, candidates: set[int], by_type: Mapping[str, list[Mapping[str, Any]]],
+                lacking: Mapping[str, list[tuple[Mapping[str, Any], set[str]]]], inferred: Collection[str]) -> bool:
         for index in sorted(candidates):
             patterns, needs = self._rules[index]
             if not needs <= inferred:

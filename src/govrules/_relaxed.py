@@ -14,7 +14,8 @@ engine reads it, it counts the condition as holding, and the relaxed run goes ah
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from ._model import Condition, Pattern, Ref, RuleSpec
@@ -146,7 +147,7 @@ class RelaxedCheck:
         self._readers = {key: tuple(indices) for key, indices in readers.items()}
         self._memo: dict[Any, bool] = {}
 
-    def needed(self, engine_facts: Sequence[Mapping[str, Any]], inferred: Collection[str]) -> bool:
+    def needed(self, engine_facts: Sequence[Mapping[str, Any]], inferred: AbstractSet[str]) -> bool:
         """Whether some rule could fire in the relaxed run on a field these facts do not give.
 
         ``inferred`` are the types of the facts the strict run asserted. The first relaxed-only
@@ -191,7 +192,7 @@ class RelaxedCheck:
         return answer
 
     def _decide(self, candidates: set[int], by_type: Mapping[str, list[Mapping[str, Any]]],
-                lacking: Mapping[str, list[tuple[Mapping[str, Any], set[str]]]], inferred: Collection[str]) -> bool:
+                lacking: Mapping[str, list[tuple[Mapping[str, Any], set[str]]]], inferred: AbstractSet[str]) -> bool:
         for index in sorted(candidates):
             patterns, needs = self._rules[index]
             if not needs <= inferred:

@@ -26,7 +26,7 @@ from ._compile import compile_ruleset, engine_rule_name
 from ._derive import FUNCTIONS, Context, Unknown
 from ._engine import Engine, EngineError, Firing, FiringLimitError, NotPlain, json_encoder, plain_copy
 from ._errors import GovrulesError
-from ._model import (SEVERITIES, Condition, DataSpec, FieldSpec, Finding, Need, Pattern, Ref, RuleSpec, RulesetSpec, TypeSpec,
+from ._model import (SEVERITIES, DataSpec, FieldSpec, Finding, Need, Ref, RuleSpec, RulesetSpec, TypeSpec,
                      Verdict, _frozen_copy, owned_trace_step, owned_verdict_data)
 from ._relaxed import ABSENT, RelaxedCheck
 from ._relaxed import conditions as _conditions

@@ -66,3 +66,45 @@ def test_most_complete_signing_inputs_skip_the_relaxed_run(ruleset: str) -> None
     finally:
         del r._possible
     assert verdict.outcome == "allowed" and calls == []
+
+
+def _leaf_paths(value: object, prefix: tuple = ()) -> list[tuple]:
+    """Every path to a key of a mapping inside ``value`` (list items by index)."""
+    out: list[tuple] = []
+    if isinstance(value, dict):
+        for k, v in value.items():
+            out.append(prefix + (k,))
+            out += _leaf_paths(v, prefix + (k,))
+    elif isinstance(value, list):
+        for i, v in enumerate(value[:3]):
+            out += _leaf_paths(v, prefix + (i,))
+    return out
+
+
+def _without(value: object, path: tuple) -> object:
+    copy = json.loads(json.dumps(value, ensure_ascii=False))
+    obj = copy
+    for step in path[:-1]:
+        obj = obj[step]
+    del obj[path[-1]]
+    return copy
+
+
+def test_verdicts_with_any_one_field_removed_match_an_always_relaxed_run(monkeypatch) -> None:
+    """For every case and example with any one field removed, the verdict equals that of a runner that always runs the relaxed rules."""
+    variants = 0
+    for ruleset, facts, calendar in _inputs():
+        r = runner(ruleset)
+        for path in _leaf_paths(facts)[:40]:
+            changed = _without(facts, path)
+            try:
+                prepared = r.prepare(changed, calendar)
+            except Exception:  # noqa: BLE001 - refused input: no run to compare
+                continue
+            checked = r.decide(prepared).to_dict()
+            monkeypatch.setattr(r._relaxed_check, "needed", lambda *a: True)
+            always = r.decide(prepared).to_dict()
+            monkeypatch.undo()
+            assert checked == always, (ruleset, path)
+            variants += 1
+    assert variants > 500

@@ -117,7 +117,7 @@ class _PatternTest:
         return any(all(t.may_hold(fact) for t in alt) for alt in self.alternatives)
 
 
-_MEMO_FACTS = 32  # remembered only for runs of at most this many facts: a bounded key
+_MEMO_FACTS = 8  # remembered only for runs of at most this many facts: a small key, cheap to build
 _MEMO_SIZE = 4096  # answers kept per ruleset; forgotten all at once when full
 
 
@@ -165,7 +165,9 @@ class RelaxedCheck:
         for fact in engine_facts:
             kind = fact["type"]
             by_type.setdefault(kind, []).append(fact)
-            values = [dotted(fact, field) for field in self._read.get(kind, ())]
+            # A top-level field (most) is one dict look-up; a dotted one is walked.
+            values = [fact.get(field, ABSENT) if "." not in field else dotted(fact, field)
+                      for field in self._read.get(kind, ())]
             if seen is not None:
                 seen.append((kind, *((type(v), v) for v in values)))  # typed: True == 1 must not meet
             absent = {field for field, v in zip(self._read.get(kind, ()), values) if v is ABSENT}

@@ -173,8 +173,12 @@ class RelaxedCheck:
             absent = {field for field, v in zip(self._read.get(kind, ()), values) if v is ABSENT}
             if absent:
                 lacking.setdefault(kind, []).append((fact, absent))
-                for field in absent:
-                    candidates.update(self._readers[(kind, field)])
+                found = {index for field in absent for index in self._readers[(kind, field)]}
+                candidates |= found
+                # Without a memo key to complete, the first witness among the facts seen so far
+                # settles it (a large meeting need not be scanned to its last item).
+                if seen is None and self._witness(found, fact, absent, by_type, inferred):
+                    return True
         if not candidates:
             return False
         key: Any = None
@@ -192,6 +196,20 @@ class RelaxedCheck:
                 self._memo.clear()
             self._memo[key] = answer
         return answer
+
+    def _witness(self, found: set[int], fact: Mapping[str, Any], absent: set[str],
+                 by_type: Mapping[str, list[Mapping[str, Any]]], inferred: AbstractSet[str]) -> bool:
+        """Whether one of the rules ``found`` could fire reading a field ``fact`` lacks, with the facts seen so far."""
+        kind = fact["type"]
+        for index in found:
+            patterns, needs = self._rules[index]
+            if not needs <= inferred:
+                continue
+            for p in patterns:
+                if p.fact == kind and p.fields & absent and p.may_match(fact):
+                    if all(any(q.may_match(g) for g in by_type.get(q.fact, ())) for q in patterns if q is not p):
+                        return True
+        return False
 
     def _decide(self, candidates: set[int], by_type: Mapping[str, list[Mapping[str, Any]]],
                 lacking: Mapping[str, list[tuple[Mapping[str, Any], set[str]]]], inferred: AbstractSet[str]) -> bool:

@@ -1,7 +1,10 @@
 """The only module that touches durable_rules: one private, emptied session per evaluation.
 
 durable_rules 2.0.28 has sharp edges (see docs/engine.md for the full table and the
-tests that pin each one). This module contains them so nothing else has to know:
+tests that pin each one). This module contains them so nothing else has to know; it is
+also the one place that reaches into durable_rules' and json's internals (private
+attributes, result codes, json's C encoder: tests/test_engine_compat.py keeps it so), and
+it refuses at import a durable_rules release it was not written for:
 
 * a private ``Host`` whose timer loop never starts;
 * definitions are validated up front against the constructs that crash, spin or
@@ -27,7 +30,7 @@ import math
 import threading
 import time
 import weakref
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -42,7 +45,36 @@ except ImportError as _failed:  # e.g. on 3.13: undefined symbol PyEval_CallObje
 
 from govrules._errors import GovrulesError
 
-__all__ = ["Engine", "EngineError", "Firing"]
+__all__ = ["Engine", "EngineError", "Firing", "json_encoder"]
+
+# This module drives durable_rules through its internals (a Ruleset's ``_handle`` and
+# ``_actions``, an action's ``_func``, assert_fact's result codes), which no release promises
+# to keep; these are the ones it was written and tested against (tests/test_engine_*.py).
+DURABLE_RULES_VERSIONS = ("2.0.28",)
+
+
+def _installed_durable_rules() -> str | None:
+    """The installed durable_rules version from its dist-info directory, None if there is none.
+
+    Read from the directory name rather than through importlib.metadata, which costs tens
+    of milliseconds of import time for one string.
+    """
+    import pathlib
+
+    site = pathlib.Path(_durable.__file__).resolve().parent.parent
+    for entry in site.glob("durable_rules-*.dist-info"):
+        return entry.name[len("durable_rules-"):-len(".dist-info")]
+    return None
+
+
+def _check_durable_rules(version: str | None) -> None:
+    if version is not None and version not in DURABLE_RULES_VERSIONS:
+        raise ImportError(f"govrules needs durable_rules {' or '.join(DURABLE_RULES_VERSIONS)} (it relies on that "
+                          f"release's internals); durable_rules {version} is installed. "
+                          f"Install it with: pip install 'durable-rules==2.0.28'")
+
+
+_check_durable_rules(_installed_durable_rules())
 
 
 def _unix_now() -> float:
@@ -120,6 +152,16 @@ _BOOLEAN = frozenset({"$and", "$or"})
 _ARITHMETIC = frozenset({"$add", "$sub", "$mul", "$div"})
 _SUPPORTED = sorted(_ORDERING | _EQUALITY | _EXISTENCE | _MATCHING | _ITEMS | _BOOLEAN)
 _SCALARS = (str, int, float, bool, type(None))
+
+
+def _handle(ruleset: Any) -> Any:
+    """A durable_rules Ruleset's C handle (private in 2.0.28: ``Ruleset._handle``)."""
+    return ruleset._handle
+
+
+def _action_function(ruleset: Any, name: str) -> Callable[[Any], None]:
+    """The Python function registered for action ``name`` (2.0.28: ``Ruleset._actions[name]._func``)."""
+    return ruleset._actions[name]._func
 
 
 class _NullHost(_durable.Host):
@@ -209,7 +251,7 @@ class Engine:
         ruleset = host.get_ruleset(name)
         self._slot.ruleset = ruleset
         self._host = host
-        self._finalizer = weakref.finalize(self, _release, self._slot, ruleset._handle)
+        self._finalizer = weakref.finalize(self, _release, self._slot, _handle(ruleset))
         # At interpreter exit the process frees everything anyway; calling into the
         # C extension during shutdown only risks a crash.
         self._finalizer.atexit = False
@@ -222,12 +264,19 @@ class Engine:
         self,
         facts: Sequence[Mapping],
         react: Callable[[Firing], Sequence[Mapping]] | None = None,
+        transient: Collection[str] = (),
     ) -> list[Firing]:
         """Evaluate ``facts`` in a private, empty session; return every firing in firing order.
 
         Each firing is passed to ``react``; the facts it returns are asserted into the
         same session and may fire further rules. ``react`` must return quickly (see
         docs/engine.md). An exception from ``react`` propagates unchanged.
+
+        A fact of a ``transient`` type is retracted as soon as the actions its assertion
+        enabled have run. The caller vouches that no later fact can complete a rule with it
+        (e.g. agenda items, whose rules join them only with facts asserted before them): the
+        firings are then the same, and the session does not grow with such facts, which keeps
+        durable_rules' cost per assertion flat (it grows with the facts a session holds).
         """
         # A list (what the runner passes) is a Sequence and none of str/bytes/Mapping: decided
         # without the ABC checks, which are slow; anything else is checked as before.
@@ -238,7 +287,7 @@ class Engine:
         try:
             if not self._finalizer.alive:
                 raise EngineError(f"engine {self._name!r} is closed; run() needs an open engine")
-            return self._run_locked(prepared, react)
+            return self._run_locked(prepared, react, transient)
         finally:
             self._leave()
 
@@ -274,7 +323,7 @@ class Engine:
         self._owner = None
         self._lock.release()
 
-    def _run_locked(self, prepared: list[dict], react: Callable | None) -> list[Firing]:
+    def _run_locked(self, prepared: list[dict], react: Callable | None, transient: Collection[str] = ()) -> list[Firing]:
         ruleset = self._slot.ruleset
         sid = self._slot.idle
         self._slot.idle = None
@@ -286,9 +335,14 @@ class Engine:
         finished = False
         try:
             for index, fact in enumerate(prepared):
+                held = len(current.stored)
                 _assert(ruleset, current, fact, f"facts[{index}]")
                 if current.error is not None:
                     break
+                if fact["type"] in transient and len(current.stored) > held and current.stored[held] == fact[_STAMP]:
+                    _retract(ruleset, current, held, f"facts[{index}]")
+                    if current.error is not None:
+                        break
             if current.error is not None:
                 raise current.error
             finished = True
@@ -345,7 +399,7 @@ def _empty(ruleset: Any, current: _Run) -> bool:
     """
     if not current.stored:
         return True  # nothing landed in the session, so nothing can be left in it
-    handle = ruleset._handle
+    handle = _handle(ruleset)
     sid = current.sid
     head = '{"sid":"' + sid + '","id":"'
     try:
@@ -424,33 +478,32 @@ def _stamp(current: _Run, fact: dict) -> dict:
     return fact
 
 
-# json.dumps(fact, ensure_ascii=False) builds a new encoder per call; this is the same
-# encoder with the same settings, built once (its output is identical).
-_encode = json.JSONEncoder(ensure_ascii=False).encode
+def json_encoder(sort_keys: bool = False) -> Callable[[Any], str]:
+    """``json.dumps(value, ensure_ascii=False, sort_keys=sort_keys)``, with json's C encoder built once.
 
-
-def _fact_encoder() -> Callable[[dict], str]:
-    """``_encode`` for a fact, calling json's C encoder built once instead of once per call.
-
-    JSONEncoder.encode builds a fresh C encoder for every dict (half its cost for a fact).
-    This is that encoder with the same settings, so the text is identical; the one
-    difference, no circular-reference bookkeeping, cannot matter: every fact reaching the
-    engine is a fresh tree from ``_prepare`` (or the sentinel literal).
+    JSONEncoder.encode builds a fresh C encoder for every dict (half its cost for a fact);
+    this builds it once with the same settings, so the text is identical (tests/test_json_helper.py).
+    The one difference, no circular-reference bookkeeping, cannot matter to its callers: each
+    value it meets is a fresh tree (a fact from ``_prepare``, a finding's converted data).
+    Without json's C accelerator it is JSONEncoder.encode itself.
     """
+    base = json.JSONEncoder(ensure_ascii=False, sort_keys=sort_keys)
     make = getattr(json.encoder, "c_make_encoder", None)
-    if make is None:  # no C accelerator: the plain encoder
-        return _encode
-    base = json.JSONEncoder(ensure_ascii=False)
+    if make is None:
+        return base.encode
+    # c_make_encoder's positional arguments, as json.encoder._make_iterencode's caller passes them.
     chunks = make(None, base.default, json.encoder.encode_basestring, None, base.key_separator,
                   base.item_separator, base.sort_keys, base.skipkeys, base.allow_nan)
     join = "".join
 
-    def encode(fact: dict) -> str:
-        return join(chunks(fact, 0))
+    def encode(value: Any) -> str:
+        if type(value) is str:  # the C encoder takes only containers at the top; json.dumps takes any
+            return base.encode(value)
+        return join(chunks(value, 0))
     return encode
 
 
-_encode_fact = _fact_encoder()
+_encode_fact = json_encoder()
 _scan = json.JSONDecoder().scan_once
 
 
@@ -473,6 +526,11 @@ def _decode(text: Any) -> Any:
 
 _NOT_HANDLED = object()
 
+# durable_rules_engine.assert_fact's result codes (2.0.28, as Ruleset._handle_result reads them).
+_RESULT_NOT_HANDLED = 1  # no rule's pattern takes the fact; it is not stored
+_RESULT_OBSERVED = 2  # a fact with this identity is already in the session
+_RESULT_QUEUED = 3  # stored, no action enabled: nothing to drive
+
 
 def _assert_fact(ruleset: Any, fact: dict) -> Any:
     """durable_rules' ``Ruleset.assert_fact``: the same C call, results and exceptions.
@@ -481,12 +539,13 @@ def _assert_fact(ruleset: Any, fact: dict) -> Any:
     meeting) returns _NOT_HANDLED instead of raising: the exception JSON-encodes the whole
     fact for a message nobody reads.
     """
-    result = durable_rules_engine.assert_fact(ruleset._handle, _encode_fact(fact))
-    if result[0] == 1:
+    result = durable_rules_engine.assert_fact(_handle(ruleset), _encode_fact(fact))
+    code = result[0]
+    if code == _RESULT_NOT_HANDLED:
         return _NOT_HANDLED
-    if result[0] == 2:
+    if code == _RESULT_OBSERVED:
         raise _durable.MessageObservedException(fact)
-    if result[0] == 3:
+    if code == _RESULT_QUEUED:
         return 0
     return result[1]
 
@@ -540,21 +599,39 @@ def _drive(ruleset: Any, state_handle: Any) -> None:
     session state (``update_state``) after every action — our actions never change it,
     and that JSON round trip was a third of each action's cost.
     """
-    engine = ruleset._handle
+    engine = _handle(ruleset)
     started = durable_rules_engine.start_action_for_state(engine, state_handle)
     if not started:
         return
     text = started[1]
-    actions = ruleset._actions
     while text:
         message = _decode(text)
         name = next(iter(message))
         try:
-            actions[name]._func(_Closure(message[name]))
+            _action_function(ruleset, name)(_Closure(message[name]))
         except BaseException as exc:  # noqa: BLE001 - only a replaced action can raise
             durable_rules_engine.abandon_action(engine, state_handle)
             raise _ActionFailed() from exc
         text = durable_rules_engine.complete_and_start_action(engine, state_handle)
+
+
+def _retract(ruleset: Any, current: _Run, at: int, where: str) -> None:
+    """Retract the fact stored ``at`` in ``current``; run any action that enables (none: no ``$not`` rules exist)."""
+    stamp = current.stored[at]
+    try:
+        result = durable_rules_engine.retract_fact(_handle(ruleset), '{"sid":"' + current.sid + '","id":"' + stamp + '"}')
+    except Exception as exc:
+        raise EngineError(f"{where}: durable_rules could not retract the fact: {exc}") from exc
+    del current.stored[at]
+    if result[0] == _RESULT_QUEUED:
+        return
+    if result[0] != 0:
+        raise EngineError(f"{where}: durable_rules could not retract the fact (result {result[0]})")
+    try:
+        _drive(ruleset, result[1])
+    except _ActionFailed as exc:
+        if current.error is None:
+            raise EngineError(f"{where}: an action failed inside durable_rules: {exc.__cause__!r}") from exc.__cause__
 
 
 def _assert_in_action(ruleset: Any, current: _Run, fact: dict, where: str) -> None:

@@ -102,8 +102,9 @@ def _atom_or_walk(value: Any, depth: int, room: int) -> int:
             # Named at the container: a key such as a 5,000-digit int cannot even be printed.
             raise _Over(f"field names that are strings (got a {type(key).__name__})")
         try:
-            if keyed:
-                used += _text(key, "a field name")
+            if keyed:  # field names are short ASCII nearly always: checked without a call
+                n = len(key)
+                used += n if n <= MAX_STRING and key.isascii() else _text(key, "a field name")
             t = type(item)
             if t is str:  # the usual leaves, without a call each
                 n = len(item)

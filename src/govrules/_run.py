@@ -24,37 +24,24 @@ from ._calendar import WorkingCalendar, default_calendar
 from ._check import _each_fields
 from ._compile import compile_ruleset, engine_rule_name
 from ._derive import FUNCTIONS, Context, Unknown
-from ._engine import Engine, EngineError, Firing, FiringLimitError, NotPlain, plain_copy
+from ._engine import Engine, EngineError, Firing, FiringLimitError, NotPlain, json_encoder, plain_copy
 from ._errors import GovrulesError
-from ._model import (SEVERITIES, Condition, DataSpec, FieldSpec, Finding, Need, Pattern, Ref, RuleSpec, RulesetSpec, TypeSpec,
+from ._model import (SEVERITIES, DataSpec, FieldSpec, Finding, Need, Ref, RuleSpec, RulesetSpec, TypeSpec,
                      Verdict, _frozen_copy, owned_trace_step, owned_verdict_data)
+from ._relaxed import ABSENT, RelaxedCheck
+from ._relaxed import conditions as _conditions
+from ._relaxed import dotted as _dotted
+from ._relaxed import holds as _holds
 from ._validate import validate
 
 _SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
-# json.dumps(data, ensure_ascii=False, sort_keys=True) with its encoder built once, not per call.
-_dedup_encode = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
-
-
-def _dedup_encoder() -> Any:
-    """``_dedup_encode`` for finding data through json's C encoder built once (encode builds
-    one per dict); the same text. Finding data is a fresh copy (Finding's converter), never
-    circular, so the circular-reference bookkeeping it skips cannot matter."""
-    make = getattr(json.encoder, "c_make_encoder", None)
-    if make is None:
-        return _dedup_encode
-    base = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
-    chunks = make(None, base.default, json.encoder.encode_basestring, None, base.key_separator,
-                  base.item_separator, base.sort_keys, base.skipkeys, base.allow_nan)
-    join = "".join
-    return lambda data: join(chunks(data, 0))
-
-
-_dedup_text = _dedup_encoder()
+# Finding data as text for de-duplication: json.dumps(data, ensure_ascii=False, sort_keys=True).
+_dedup_text = json_encoder(sort_keys=True)
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 
 
 _MAYBE = "govrules__maybe"  # marks an inferred fact asserted by a relaxed-only firing
-_ABSENT = object()  # a path the caller did not give (None is "there is none")
+_ABSENT = ABSENT  # a path the caller did not give (None is "there is none")
 UNDETERMINED = "undetermined"
 
 
@@ -132,6 +119,8 @@ class Runner:
             for p in rule.when:
                 read.setdefault(p.fact, set()).update(c.field for c in _conditions(p))
         self._read = {fact: tuple(sorted(fields)) for fact, fields in read.items()}
+        self._relaxed_check = RelaxedCheck(spec.rules, [*self._object_facts, *self._items])
+        self._transient = _transient_items(spec, set(self._items), set(self._object_facts))
         self._engine: Engine | None = None
         self._relaxed: Engine | None = None
         self._lock = threading.Lock()
@@ -200,14 +189,15 @@ class Runner:
             fulls.append(full)
             return new
 
-        firings = self._run(self.engine(), engine_facts, react)
-        extra = self._unknown_facts(typed, engine_facts)
+        firings = self._run(self.engine(), engine_facts, react, self._transient_in(engine_facts))
+        extra = self._unknown_facts(typed, engine_facts, {f["type"] for new in asserted.values() for f in new})
         possible = self._possible(typed, engine_facts + extra, unknowns) if extra is not None else []
         return self._verdict(typed, firings, asserted, ctx, order, fulls, possible)
 
-    def _run(self, engine: Engine, facts: list[dict[str, Any]], react: Any) -> list[Firing]:
+    def _run(self, engine: Engine, facts: list[dict[str, Any]], react: Any,
+             transient: frozenset[str] = frozenset()) -> list[Firing]:
         try:
-            return engine.run(facts, react)
+            return engine.run(facts, react, transient)
         except FiringLimitError as exc:  # the backstop (docs/engine.md "Limits"): name the file and rule
             rule = self._rules[exc.rule][1] if exc.rule in self._rules else None
             raise EngineError(f"{self.spec.file}: rule {rule.id if rule else exc.rule} fired {exc.count:,} times; "
@@ -281,8 +271,10 @@ class Runner:
                 out.append(fact)
         return out
 
-    def _unknown_facts(self, typed: Mapping[str, Any], engine_facts: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
-        """None when no rule reads a fact not given; else the placeholders the relaxed run adds.
+    def _unknown_facts(self, typed: Mapping[str, Any], engine_facts: list[dict[str, Any]],
+                       inferred: set[str]) -> list[dict[str, Any]] | None:
+        """None when no rule reads a fact not given (or none that does could fire on it); else
+        the placeholders the relaxed run adds. ``inferred``: the types the strict run asserted.
 
         An object fact not given becomes an empty fact, a list of items not given one item
         without fields (index -1): in the relaxed run, every condition on them may hold.
@@ -296,11 +288,9 @@ class Runner:
                 extra.append({"type": each, "index": -1})
         if extra:
             return extra
-        for fact in engine_facts:
-            for field in self._read.get(fact["type"], ()):
-                if _dotted(fact, field) is _ABSENT:
-                    return extra
-        return None
+        # Fields not given may be read; the run still adds nothing unless a rule reading one
+        # could match the rest of what was given.
+        return extra if self._relaxed_check.needed(engine_facts, inferred) else None
 
     def _possible(self, typed: Mapping[str, Any], engine_facts: list[dict[str, Any]],
                   unknowns: Mapping[str, tuple[str, ...]]) -> list[_Possible]:
@@ -320,8 +310,24 @@ class Runner:
                     maybe[key] = paths
             return new
 
-        self._run(self.relaxed_engine(), engine_facts, react)
+        self._run(self.relaxed_engine(), engine_facts, react, self._transient_in(engine_facts))
         return possible
+
+    def _transient_in(self, engine_facts: list[dict[str, Any]]) -> frozenset[str]:
+        """``_transient`` where every object fact comes before the first item, else none.
+
+        The relaxed run appends a placeholder for an object fact not given after the items;
+        rules join items with it, so then the items must stay in the session.
+        """
+        if not self._transient:
+            return self._transient
+        seen_item = False
+        for fact in engine_facts:
+            if fact["type"] in self._items:
+                seen_item = True
+            elif seen_item and fact["type"] in self._object_types:
+                return frozenset()
+        return self._transient
 
     def _read_unknowns(self, rule: RuleSpec, matched: Mapping[str, Any], typed: Mapping[str, Any],
                        unknowns: Mapping[str, tuple[str, ...]], maybe: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
@@ -679,47 +685,6 @@ def _get_or_absent(obj: Any, path: str) -> Any:
     return obj
 
 
-def _dotted(fact: Mapping[str, Any], field: str) -> Any:
-    """An engine fact's field by its dotted name; ``_ABSENT`` when not there."""
-    obj: Any = fact
-    for part in field.split("."):
-        if type(obj) is not dict or part not in obj:
-            return _ABSENT
-        obj = obj[part]
-    return obj
-
-
-_ORDER = {"at_least": lambda a, b: a >= b, "at_most": lambda a, b: a <= b,
-          "more_than": lambda a, b: a > b, "less_than": lambda a, b: a < b}
-
-
-def _holds(c: Condition, fact: Mapping[str, Any]) -> bool:
-    """Whether a condition holds on a given value, as the strict ruleset reads it (see _compile)."""
-    v = _dotted(fact, c.field)
-    if v is _ABSENT or isinstance(c.value, Ref):
-        return False
-    if c.op == "present":
-        return (v is not None) if c.value else (v is None)
-    if v is None:
-        return False
-    if c.op == "equals":
-        return v == c.value
-    if c.op == "not":
-        return v != c.value
-    if c.op == "in":
-        return v in c.value
-    if c.op == "not_in":
-        return v not in c.value
-    try:
-        return bool(_ORDER[c.op](v, c.value))
-    except TypeError:
-        return False
-
-
-def _conditions(p: Pattern) -> list[Condition]:
-    return list(p.conditions) + [c for alt in p.any_of for c in alt]
-
-
 def _project_into(out: dict[str, Any], obj: Mapping[str, Any], t: TypeSpec | None) -> None:
     """What the engine may match: scalars and nested objects of scalars (lists stay in Python).
 
@@ -745,6 +710,23 @@ def _project_into(out: dict[str, Any], obj: Mapping[str, Any], t: TypeSpec | Non
             out[k] = nested
         elif not isinstance(v, (list, tuple)):
             out[k] = v
+
+
+def _transient_items(spec: RulesetSpec, items: set[str], objects: set[str]) -> frozenset[str]:
+    """The item fact types the engine may retract once their own firings have run.
+
+    An item's firings come while it is asserted, after every object fact (see
+    ``_engine_facts``): if each rule over it has no other item and no inferred fact (which a
+    later item's firing could assert), no later fact can complete a rule with it. Keeping
+    such items out of the session keeps the engine's cost per item flat (docs/performance.md).
+    """
+    out = set(items)
+    for rule in spec.rules:
+        types = [p.fact for p in rule.when]
+        for t in types:
+            if t in out and (types.count(t) > 1 or any(o != t and o not in objects for o in types)):
+                out.discard(t)
+    return frozenset(out)
 
 
 def _list_path(spec: RulesetSpec, each: str) -> str:

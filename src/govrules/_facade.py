@@ -2,25 +2,27 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence, TypeVar, Union, cast
 
-import datetime as dt
-
 import attrs
 
-from . import _log, _packs, _remedies
+from . import _log, _remedies
 from ._calendar import WorkingCalendar
 from ._errors import InputError
 from ._facade_docs import DOCS
 from ._model import Verdict
-from ._packs import Pack, PackLike
-from ._rulesets import runner
+from ._rulesets import ACTIVE_PACK, runner, shipped_stamp
 
-if TYPE_CHECKING:  # only named in signatures: a caller passing a Person has imported it already
+if TYPE_CHECKING:
+    # Only named in signatures: a caller passing a Person or a Pack has imported it already, and
+    # the pack loader (with the YAML parser) is imported only when a verdict asks for a pack
+    # (start-up, docs/performance.md).
     from ._inputs import Person
+    from ._packs import Pack, PackLike
 
-PackOption = Union[PackLike, Sequence[PackLike], None]
+PackOption = Union["PackLike", Sequence["PackLike"], None]
 DateLike = Union[str, dt.date]
 
 
@@ -43,6 +45,8 @@ def _evaluate(ruleset: str, facts: Mapping[str, Any], *, calendar: WorkingCalend
         raise InputError("calendar", "a govrules.WorkingCalendar", calendar)
     if pack is None and as_of is None:
         return _decide(ruleset, facts, calendar, remedies, None)
+    from . import _packs
+
     found = _packs.resolve(pack, as_of)
     assert found is not None
     with found.active():
@@ -53,13 +57,19 @@ def _decide(ruleset: str, facts: Mapping[str, Any], calendar: WorkingCalendar | 
             found: Pack | None) -> Verdict:
     run = runner(ruleset)
     verdict = run.evaluate(facts, calendar=calendar)
+    active = found or ACTIVE_PACK.get()  # a Pack, or None for the shipped rules
     if remedies:
         # A pack's remedies are searched later (on first read): under that pack, whatever is in effect then.
-        active = found or _packs.active()
         verdict = _remedies.attach(active.bind(run) if active is not None else run, facts, verdict, calendar)
-    verdict = attrs.evolve(verdict, pack=_packs.stamp_of(found))
+    verdict = attrs.evolve(verdict, pack=active.stamp if active is not None else shipped_stamp(_read_shipped_stamp))
     _log.record(run.spec, facts, verdict)
     return verdict
+
+
+def _read_shipped_stamp() -> dict[str, str]:
+    from . import _packs  # only when the on-disk cache has no stamp: the pack loader brings the YAML parser
+
+    return _packs.shipped_stamp_uncached()
 
 
 # What a caller passes for a fact: plain data as parsed from JSON, or the library's Person.

@@ -585,31 +585,9 @@ def using(pack: PackLike | Sequence[PackLike] | None = None, as_of: Any = None) 
         yield found
 
 
-def stamp_of(found: Pack | None) -> dict[str, str]:
-    """The stamp of the pack in effect: ``found``, else the active one, else the shipped one."""
-    if found is not None:
-        return found.stamp
-    active = _rulesets.ACTIVE_PACK.get()
-    return active.stamp if isinstance(active, Pack) else _shipped_stamp()
-
-
-@functools.lru_cache(maxsize=1)
-def _shipped_stamp() -> dict[str, str]:
-    # Every shipped verdict carries it: kept in the on-disk cache (keyed by the pack's files and
-    # govrules' own, data included), so a fresh process does not parse pack.yaml for it.
-    directory = _rulesets.ruleset_dir()
-    try:
-        blob = b"".join(f.name.encode("utf-8", "surrogatepass") + b"\0" + f.read_bytes() + b"\0"
-                        for f in sorted(directory.iterdir()) if f.is_file() and f.suffix in (".yaml", ".txt"))
-        key = _diskcache.key(b"pack-stamp", str(directory.resolve()).encode("utf-8", "surrogatepass"), blob)
-    except OSError:
-        key = None
-    cached = _diskcache.read(key, dict)
-    if cached is not None:
-        return cached
-    stamp = shipped().stamp
-    _diskcache.write(key, stamp)
-    return stamp
+def shipped_stamp_uncached() -> dict[str, str]:
+    """The shipped pack's stamp, from its pack.yaml (``_rulesets.shipped_stamp`` caches it)."""
+    return shipped().stamp
 
 
 def prove_pool(pack: Pack) -> Path | None:

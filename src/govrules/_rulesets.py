@@ -17,7 +17,7 @@ import importlib.util
 import os
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from . import _catalogue, _diskcache
 from ._check import check
@@ -147,3 +147,30 @@ def _cache_key(path: Path) -> str | None:
                               types.read_bytes() if types.is_file() else b"-")
     except (OSError, ValueError):
         return None  # the uncached path reports the problem as it always did
+
+
+_stamp: list[dict[str, str]] = []  # the shipped pack's stamp, once read or made
+
+
+def shipped_stamp(make: Callable[[], dict[str, str]]) -> dict[str, str]:
+    """The shipped regulation pack's id, version and content hash, which every shipped verdict carries.
+
+    Kept in the on-disk cache (keyed by the pack's files), so a fresh process neither parses
+    pack.yaml nor imports the pack loader for it (start-up, docs/performance.md); ``make`` reads
+    the pack on a miss (the pack loader sits above this module).
+    """
+    if _stamp:
+        return _stamp[0]
+    directory = ruleset_dir()
+    try:
+        blob = b"".join(f.name.encode("utf-8", "surrogatepass") + b"\0" + f.read_bytes() + b"\0"
+                        for f in sorted(directory.iterdir()) if f.is_file() and f.suffix in (".yaml", ".txt"))
+        key = _diskcache.key(b"pack-stamp", str(directory.resolve()).encode("utf-8", "surrogatepass"), blob)
+    except OSError:
+        key = None
+    stamp = _diskcache.read(key, dict)
+    if stamp is None:
+        stamp = make()
+        _diskcache.write(key, stamp)
+    _stamp[:] = [stamp]
+    return stamp

@@ -335,6 +335,37 @@ def test_diff_streams_records_through_both_packs(tmp_path: Path) -> None:
     assert run("diff", "govrules:rulesets", str(FIXTURE), "--records", str(records)).exit_code == 2
 
 
+def test_diff_reads_records_from_stdin_with_a_dash() -> None:
+    """`--records -` streams standard input through both packs, read once, reported as <stdin>:LINE."""
+    late = {**MEETING, "leaders": MEETING["leaders"][:4] + [dict(x, present=False) for x in MEETING["leaders"][4:]]}
+    text = "\n".join(json.dumps(x, ensure_ascii=False) for x in ({"meeting": MEETING}, {"meeting": late})) + "\n"
+    r = CliRunner().invoke(cli, ["diff", "govrules:rulesets", str(FIXTURE), "--records", "-", "--ruleset", "meeting",
+                                 "--json", "--workers", "1", "--examples", "9"], input=text)
+    assert r.exit_code == 1, r.output
+    d = json.loads(r.stdout)
+    sources = sorted(e["source"] for g in d["groups"] for e in g["examples"] if e["source"].startswith("<stdin>"))
+    assert sources == ["<stdin>:1", "<stdin>:2"]
+    assert d["compared"] == 245 + 2 and d["skipped"] == 0
+
+
+@pytest.mark.parametrize(("day", "changed", "version"), [("2026-12-31", 0, "暂行"), ("2027-01-01", 4, "illustrative-monthly")])
+def test_diff_as_of_compares_the_versions_in_force_on_that_day(day: str, changed: int, version: str) -> None:
+    """`diff --as-of DAY` takes each side's version in force on DAY: the day before the amendment nothing changes."""
+    r = run("diff", "govrules:rulesets", str(FIXTURE), "--as-of", day, "--json")
+    assert r.exit_code == (1 if changed else 0), r.output
+    d = json.loads(r.stdout)
+    assert (d["changed"], d["amended"]["version"], d["base"]["version"]) == (changed, version, "暂行")
+    assert json.loads(run("--as-of", day, "diff", "govrules:rulesets", str(FIXTURE), "--json").stdout)["changed"] == changed
+
+
+def test_diff_as_of_a_day_no_version_covers_is_exit_2_naming_the_side_and_the_versions(tmp_path: Path) -> None:
+    """A day neither version of AMENDED covers is exit 2 naming AMENDED, as_of and the versions there are."""
+    dated = copy_shipped(tmp_path, in_force_from="2030-01-01")
+    r = run("diff", "govrules:rulesets", str(dated), "--as-of", "2029-06-01")
+    assert r.exit_code == 2
+    assert "AMENDED" in r.output and "as_of" in r.output and "2030-01-01" in r.output
+
+
 # ---- a second town's own pack -------------------------------------------------------------------------
 
 SECOND_TOWN = ROOT / "examples" / "packs" / "second-town"

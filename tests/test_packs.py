@@ -254,6 +254,30 @@ def test_prove_passes_on_the_fixture_meeting() -> None:
     assert r.exit_code == 0, r.output
 
 
+def test_a_packs_own_prove_file_without_a_pool_takes_its_base_packs_pool(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pack whose prove file has no pool beside it proves with its base pack's pool, not the shipped one."""
+    from govrules import _prove
+    from govrules._prove import hints_for_pack, load_pool
+
+    base = copy_shipped(tmp_path)
+    pool = (base / "prove-pool.yaml").read_text(encoding="utf-8").replace("李四", "李甲").replace("王五", "王乙")
+    (base / "prove-pool.yaml").write_text(pool, encoding="utf-8")
+    top = tmp_path / "top"
+    top.mkdir()
+    (top / "pack.yaml").write_text(f"base: {base}\nversion: with-own-prove-file\n", encoding="utf-8")
+    shutil.copy(ruleset_dir() / "meeting.prove.yaml", top / "meeting.prove.yaml")
+    hints = hints_for_pack(govrules.Pack.load(top), "meeting")
+    assert hints.file == str(top / "meeting.prove.yaml")
+    assert hints.pool == load_pool(base / "prove-pool.yaml")
+    assert hints.pool.division == {"agriculture": "李甲", "urban": "王乙"}
+    seen = []
+    monkeypatch.setattr(_prove, "prove", lambda run, hints: seen.append(hints) or _prove.Proof("meeting", 0, 0, 0, (), (), {}))
+    monkeypatch.setattr(_prove, "render", lambda proof, spec: "")
+    assert run("--pack", str(top), "prove", "meeting").exit_code == 0
+    assert [h.pool for h in seen] == [load_pool(base / "prove-pool.yaml")]
+
+
 def test_docs_are_generated_for_the_fixture_and_then_current(tmp_path: Path) -> None:
     """`docs --out` writes the fixture's pages (its title, the amended words); `docs --check` then passes."""
     out = tmp_path / "pages"

@@ -347,14 +347,12 @@ def prove_command(rulesets: Sequence[str]) -> None:
     for name in rulesets or available():
         try:
             if name.endswith(".yaml"):
-                run, hint_file = runner_for_file(name), Path(name)
-            elif (pack := active_pack()) is not None:  # the pack's prove file (its own, else its base's)
-                run = runner(name)
-                hint_file = (pack.file(f"{name}.prove.yaml") or pack.directory / f"{name}.prove.yaml").with_name(
-                    f"{name}.yaml")
+                run, hints = runner_for_file(name), _prove.hints_for(name)
+            elif (pack := active_pack()) is not None:  # the pack's prove file and pool (its own, else its base's)
+                run, hints = runner(name), _prove.hints_for_pack(pack, name)
             else:
-                run, hint_file = runner(name), ruleset_dir() / f"{name}.yaml"
-            proof = _prove.prove(run, _prove.hints_for(hint_file))
+                run, hints = runner(name), _prove.hints_for(ruleset_dir() / f"{name}.yaml")
+            proof = _prove.prove(run, hints)
         except (RulesetError, InputError) as exc:
             raise _Fail(str(exc)) from None
         click.echo(_prove.render(proof, run.spec))

@@ -457,3 +457,21 @@ def test_lint_of_a_pack_directory_lints_it_as_a_pack() -> None:
     r = run("lint", str(FIXTURE), str(SECOND_TOWN))
     assert r.exit_code == 0, r.output
     assert "ok  meeting cases  (59 cases)" in r.output and "ok  quorum cases  (4 cases)" in r.output
+
+
+def test_lint_of_an_overlay_rule_file_by_path_lints_it_applied_to_its_packs_base() -> None:
+    """`govrules lint PACK/meeting.yaml` (an overlay) lints the ruleset the pack makes of it, cases included, only it."""
+    r = run("lint", str(FIXTURE / "meeting.yaml"))
+    assert r.exit_code == 0, r.output
+    assert f"{ruleset_dir() / 'meeting.yaml'}, {FIXTURE / 'meeting.yaml'}" in r.output
+    assert "ok  meeting cases  (59 cases)" in r.output and "signing" not in r.output
+    assert run("lint", str(FIXTURE / "meeting.cases.yaml")).output == r.output
+    assert run("lint", str(SECOND_TOWN / "quorum.yaml")).exit_code == 0  # a pack's own rule file: its catalogue's quotes
+
+
+def test_lint_of_a_broken_overlay_rule_file_by_path_names_the_overlays_line_with_a_suggestion(tmp_path: Path) -> None:
+    """A misspelt rule id in an overlay linted by path is exit 1 with the overlay's file:line and did-you-mean."""
+    top = overlay(tmp_path, "ruleset: meeting\nrules:\n  - id: meeting.mayor-office.quorum-not-mett\n    message: x\n")
+    r = run("lint", str(top / "meeting.yaml"))
+    assert r.exit_code == 1
+    assert "overlay/meeting.yaml:3" in r.output and "did you mean 'meeting.mayor-office.quorum-not-met'" in r.output

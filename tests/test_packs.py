@@ -475,3 +475,15 @@ def test_lint_of_a_broken_overlay_rule_file_by_path_names_the_overlays_line_with
     r = run("lint", str(top / "meeting.yaml"))
     assert r.exit_code == 1
     assert "overlay/meeting.yaml:3" in r.output and "did you mean 'meeting.mayor-office.quorum-not-met'" in r.output
+
+
+def test_a_catalogue_disagreeing_with_its_text_names_the_clause_and_how_clause_texts_are_written(tmp_path: Path) -> None:
+    """A second town's clauses.yaml that misquotes its text is a RulesetError naming the clause and docs/catalogue.md."""
+    town = tmp_path / "town"
+    shutil.copytree(SECOND_TOWN, town)
+    cat = (town / "clauses.yaml").read_text(encoding="utf-8").replace("text: （二）镇长办公会议须有过半数", "text: （二）镇长办公会须有过半数")
+    (town / "clauses.yaml").write_text(cat, encoding="utf-8")
+    with pytest.raises(govrules.RulesetError) as caught:
+        govrules.Pack.load(town)
+    text = str(caught.value)
+    assert "clauses.yaml" in text and "1.2 (一（二）)" in text and "docs/catalogue.md" in text

@@ -487,3 +487,23 @@ def test_a_catalogue_disagreeing_with_its_text_names_the_clause_and_how_clause_t
         govrules.Pack.load(town)
     text = str(caught.value)
     assert "clauses.yaml" in text and "1.2 (一（二）)" in text and "docs/catalogue.md" in text
+
+
+def test_prove_of_an_overlay_rule_file_by_path_proves_the_ruleset_its_pack_makes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`govrules prove PACK/meeting.yaml` proves the overlay applied to its base (not the overlay alone)."""
+    from govrules import _prove
+
+    seen = []
+    monkeypatch.setattr(_prove, "prove", lambda run, hints: seen.append(run.spec) or _prove.Proof("meeting", 0, 0, 0, (), (), {}))
+    monkeypatch.setattr(_prove, "render", lambda proof, spec: "")
+    assert run("prove", str(FIXTURE / "meeting.yaml")).exit_code == 0
+    quorum = next(r for r in seen[0].rules if r.id == "meeting.mayor-office.quorum-met")
+    assert "过半数" in quorum.quote and len(seen[0].rules) == 22
+    assert govrules.check_meeting(meeting=MEETING).outcome == "cannot_convene"  # the shipped rules again afterwards
+
+
+def test_coverage_of_a_file_in_a_pack_says_to_run_coverage_on_the_pack() -> None:
+    """`govrules coverage PACK/meeting.yaml` is exit 2 telling the user to run `govrules --pack PACK coverage`."""
+    r = run("coverage", str(FIXTURE / "meeting.yaml"))
+    assert r.exit_code == 2
+    assert f"govrules --pack {FIXTURE} coverage" in r.output

@@ -336,6 +336,11 @@ def list_rulesets() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the coverage as JSON.")
 def coverage_command(rule_files: Sequence[str], as_json: bool) -> None:
     """Each clause: the rules citing it and the cases firing them; exit 1 on any gap (see docs/auditing.md)."""
+    for f in rule_files:
+        part = _pack_part(Path(f))
+        if part is not None:  # an overlay is no rule file on its own; a pack's coverage is over all its rulesets
+            raise _Fail(f"{f} is a file of the regulation pack {part[0]}: run `govrules --pack {part[0]} coverage` "
+                        "(the pack's rulesets, overlays applied, against its catalogue)")
     try:
         cov = _coverage.coverage(_coverage.for_files(rule_files) if rule_files else None)
     except (RulesetError, InputError) as exc:
@@ -378,7 +383,15 @@ def prove_command(rulesets: Sequence[str]) -> None:
     """No gap, no overlap: every input class of each RULESET (name or rule file; default all) gets one outcome."""
     failed = 0
     for name in rulesets or available():
+        part = _pack_part(Path(name)) if name.endswith(".yaml") else None
         try:
+            if part is not None and part[1] is not None:  # a rule file in a pack: the ruleset the pack makes of it
+                with Pack.load(part[0]).active() as pack:
+                    run, hints = runner(part[1]), _prove.hints_for_pack(pack, part[1])
+                    proof = _prove.prove(run, hints)
+                    click.echo(_prove.render(proof, run.spec))
+                failed += not proof.ok
+                continue
             if name.endswith(".yaml"):
                 run, hints = runner_for_file(name), _prove.hints_for(name)
             elif (pack := active_pack()) is not None:  # the pack's prove file and pool (its own, else its base's)

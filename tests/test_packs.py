@@ -507,3 +507,10 @@ def test_coverage_of_a_file_in_a_pack_says_to_run_coverage_on_the_pack() -> None
     r = run("coverage", str(FIXTURE / "meeting.yaml"))
     assert r.exit_code == 2
     assert f"govrules --pack {FIXTURE} coverage" in r.output
+
+
+def test_the_second_towns_prove_reaches_every_outcome_of_its_quorum() -> None:
+    """`govrules --pack second-town prove quorum` passes with its own prove file, and some class can convene."""
+    r = run("--pack", str(SECOND_TOWN), "prove", "quorum")
+    assert r.exit_code == 0, r.output
+    assert "can_convene" in r.output and "cannot_convene" in r.output and "undetermined" in r.output

@@ -514,3 +514,9 @@ def test_the_second_towns_prove_reaches_every_outcome_of_its_quorum() -> None:
     r = run("--pack", str(SECOND_TOWN), "prove", "quorum")
     assert r.exit_code == 0, r.output
     assert "can_convene" in r.output and "cannot_convene" in r.output and "undetermined" in r.output
+
+
+def test_diff_refuses_pack_since_it_names_its_two_packs_itself() -> None:
+    """`govrules --pack DIR diff BASE AMENDED` is exit 2 saying diff names its packs itself."""
+    r = run("--pack", str(FIXTURE), "diff", "govrules:rulesets", str(FIXTURE))
+    assert r.exit_code == 2 and "without --pack" in r.output

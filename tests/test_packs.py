@@ -254,6 +254,30 @@ def test_prove_passes_on_the_fixture_meeting() -> None:
     assert r.exit_code == 0, r.output
 
 
+def test_a_packs_own_prove_file_without_a_pool_takes_its_base_packs_pool(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pack whose prove file has no pool beside it proves with its base pack's pool, not the shipped one."""
+    from govrules import _prove
+    from govrules._prove import hints_for_pack, load_pool
+
+    base = copy_shipped(tmp_path)
+    pool = (base / "prove-pool.yaml").read_text(encoding="utf-8").replace("李四", "李甲").replace("王五", "王乙")
+    (base / "prove-pool.yaml").write_text(pool, encoding="utf-8")
+    top = tmp_path / "top"
+    top.mkdir()
+    (top / "pack.yaml").write_text(f"base: {base}\nversion: with-own-prove-file\n", encoding="utf-8")
+    shutil.copy(ruleset_dir() / "meeting.prove.yaml", top / "meeting.prove.yaml")
+    hints = hints_for_pack(govrules.Pack.load(top), "meeting")
+    assert hints.file == str(top / "meeting.prove.yaml")
+    assert hints.pool == load_pool(base / "prove-pool.yaml")
+    assert hints.pool.division == {"agriculture": "李甲", "urban": "王乙"}
+    seen = []
+    monkeypatch.setattr(_prove, "prove", lambda run, hints: seen.append(hints) or _prove.Proof("meeting", 0, 0, 0, (), (), {}))
+    monkeypatch.setattr(_prove, "render", lambda proof, spec: "")
+    assert run("--pack", str(top), "prove", "meeting").exit_code == 0
+    assert [h.pool for h in seen] == [load_pool(base / "prove-pool.yaml")]
+
+
 def test_docs_are_generated_for_the_fixture_and_then_current(tmp_path: Path) -> None:
     """`docs --out` writes the fixture's pages (its title, the amended words); `docs --check` then passes."""
     out = tmp_path / "pages"
@@ -335,6 +359,37 @@ def test_diff_streams_records_through_both_packs(tmp_path: Path) -> None:
     assert run("diff", "govrules:rulesets", str(FIXTURE), "--records", str(records)).exit_code == 2
 
 
+def test_diff_reads_records_from_stdin_with_a_dash() -> None:
+    """`--records -` streams standard input through both packs, read once, reported as <stdin>:LINE."""
+    late = {**MEETING, "leaders": MEETING["leaders"][:4] + [dict(x, present=False) for x in MEETING["leaders"][4:]]}
+    text = "\n".join(json.dumps(x, ensure_ascii=False) for x in ({"meeting": MEETING}, {"meeting": late})) + "\n"
+    r = CliRunner().invoke(cli, ["diff", "govrules:rulesets", str(FIXTURE), "--records", "-", "--ruleset", "meeting",
+                                 "--json", "--workers", "1", "--examples", "9"], input=text)
+    assert r.exit_code == 1, r.output
+    d = json.loads(r.stdout)
+    sources = sorted(e["source"] for g in d["groups"] for e in g["examples"] if e["source"].startswith("<stdin>"))
+    assert sources == ["<stdin>:1", "<stdin>:2"]
+    assert d["compared"] == 245 + 2 and d["skipped"] == 0
+
+
+@pytest.mark.parametrize(("day", "changed", "version"), [("2026-12-31", 0, "暂行"), ("2027-01-01", 4, "illustrative-monthly")])
+def test_diff_as_of_compares_the_versions_in_force_on_that_day(day: str, changed: int, version: str) -> None:
+    """`diff --as-of DAY` takes each side's version in force on DAY: the day before the amendment nothing changes."""
+    r = run("diff", "govrules:rulesets", str(FIXTURE), "--as-of", day, "--json")
+    assert r.exit_code == (1 if changed else 0), r.output
+    d = json.loads(r.stdout)
+    assert (d["changed"], d["amended"]["version"], d["base"]["version"]) == (changed, version, "暂行")
+    assert json.loads(run("--as-of", day, "diff", "govrules:rulesets", str(FIXTURE), "--json").stdout)["changed"] == changed
+
+
+def test_diff_as_of_a_day_no_version_covers_is_exit_2_naming_the_side_and_the_versions(tmp_path: Path) -> None:
+    """A day neither version of AMENDED covers is exit 2 naming AMENDED, as_of and the versions there are."""
+    dated = copy_shipped(tmp_path, in_force_from="2030-01-01")
+    r = run("diff", "govrules:rulesets", str(dated), "--as-of", "2029-06-01")
+    assert r.exit_code == 2
+    assert "AMENDED" in r.output and "as_of" in r.output and "2030-01-01" in r.output
+
+
 # ---- a second town's own pack -------------------------------------------------------------------------
 
 SECOND_TOWN = ROOT / "examples" / "packs" / "second-town"
@@ -402,3 +457,66 @@ def test_lint_of_a_pack_directory_lints_it_as_a_pack() -> None:
     r = run("lint", str(FIXTURE), str(SECOND_TOWN))
     assert r.exit_code == 0, r.output
     assert "ok  meeting cases  (59 cases)" in r.output and "ok  quorum cases  (4 cases)" in r.output
+
+
+def test_lint_of_an_overlay_rule_file_by_path_lints_it_applied_to_its_packs_base() -> None:
+    """`govrules lint PACK/meeting.yaml` (an overlay) lints the ruleset the pack makes of it, cases included, only it."""
+    r = run("lint", str(FIXTURE / "meeting.yaml"))
+    assert r.exit_code == 0, r.output
+    assert f"{ruleset_dir() / 'meeting.yaml'}, {FIXTURE / 'meeting.yaml'}" in r.output
+    assert "ok  meeting cases  (59 cases)" in r.output and "signing" not in r.output
+    assert run("lint", str(FIXTURE / "meeting.cases.yaml")).output == r.output
+    assert run("lint", str(SECOND_TOWN / "quorum.yaml")).exit_code == 0  # a pack's own rule file: its catalogue's quotes
+
+
+def test_lint_of_a_broken_overlay_rule_file_by_path_names_the_overlays_line_with_a_suggestion(tmp_path: Path) -> None:
+    """A misspelt rule id in an overlay linted by path is exit 1 with the overlay's file:line and did-you-mean."""
+    top = overlay(tmp_path, "ruleset: meeting\nrules:\n  - id: meeting.mayor-office.quorum-not-mett\n    message: x\n")
+    r = run("lint", str(top / "meeting.yaml"))
+    assert r.exit_code == 1
+    assert "overlay/meeting.yaml:3" in r.output and "did you mean 'meeting.mayor-office.quorum-not-met'" in r.output
+
+
+def test_a_catalogue_disagreeing_with_its_text_names_the_clause_and_how_clause_texts_are_written(tmp_path: Path) -> None:
+    """A second town's clauses.yaml that misquotes its text is a RulesetError naming the clause and docs/catalogue.md."""
+    town = tmp_path / "town"
+    shutil.copytree(SECOND_TOWN, town)
+    cat = (town / "clauses.yaml").read_text(encoding="utf-8").replace("text: （二）镇长办公会议须有过半数", "text: （二）镇长办公会须有过半数")
+    (town / "clauses.yaml").write_text(cat, encoding="utf-8")
+    with pytest.raises(govrules.RulesetError) as caught:
+        govrules.Pack.load(town)
+    text = str(caught.value)
+    assert "clauses.yaml" in text and "1.2 (一（二）)" in text and "docs/catalogue.md" in text
+
+
+def test_prove_of_an_overlay_rule_file_by_path_proves_the_ruleset_its_pack_makes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`govrules prove PACK/meeting.yaml` proves the overlay applied to its base (not the overlay alone)."""
+    from govrules import _prove
+
+    seen = []
+    monkeypatch.setattr(_prove, "prove", lambda run, hints: seen.append(run.spec) or _prove.Proof("meeting", 0, 0, 0, (), (), {}))
+    monkeypatch.setattr(_prove, "render", lambda proof, spec: "")
+    assert run("prove", str(FIXTURE / "meeting.yaml")).exit_code == 0
+    quorum = next(r for r in seen[0].rules if r.id == "meeting.mayor-office.quorum-met")
+    assert "过半数" in quorum.quote and len(seen[0].rules) == 22
+    assert govrules.check_meeting(meeting=MEETING).outcome == "cannot_convene"  # the shipped rules again afterwards
+
+
+def test_coverage_of_a_file_in_a_pack_says_to_run_coverage_on_the_pack() -> None:
+    """`govrules coverage PACK/meeting.yaml` is exit 2 telling the user to run `govrules --pack PACK coverage`."""
+    r = run("coverage", str(FIXTURE / "meeting.yaml"))
+    assert r.exit_code == 2
+    assert f"govrules --pack {FIXTURE} coverage" in r.output
+
+
+def test_the_second_towns_prove_reaches_every_outcome_of_its_quorum() -> None:
+    """`govrules --pack second-town prove quorum` passes with its own prove file, and some class can convene."""
+    r = run("--pack", str(SECOND_TOWN), "prove", "quorum")
+    assert r.exit_code == 0, r.output
+    assert "can_convene" in r.output and "cannot_convene" in r.output and "undetermined" in r.output
+
+
+def test_diff_refuses_pack_since_it_names_its_two_packs_itself() -> None:
+    """`govrules --pack DIR diff BASE AMENDED` is exit 2 saying diff names its packs itself."""
+    r = run("--pack", str(FIXTURE), "diff", "govrules:rulesets", str(FIXTURE))
+    assert r.exit_code == 2 and "without --pack" in r.output

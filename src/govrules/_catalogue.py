@@ -139,7 +139,9 @@ def load_catalogue(path: str | Path, title: str | None = None) -> Catalogue:
     problems = verify_against(text, ordered)
     if problems:
         raise RulesetError(f"the catalogue does not agree with {text_file.name}: " + "; ".join(problems[:3])
-                           + (f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""), file=str(path))
+                           + (f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""), file=str(path),
+                           hint="a clause's text is its words in the text with each run of whitespace made one "
+                                "space; a parent's is its heading and its children's texts (docs/catalogue.md)")
     return Catalogue(ordered, title or regulation["title"], text, str(text_file))
 
 

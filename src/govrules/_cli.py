@@ -219,13 +219,23 @@ def lint(paths: Sequence[str]) -> None:
     if pack is not None and not paths:
         sys.exit(_lint_pack(pack))
     files: list[Path] = []
-    packs = [Path(x) for x in paths if Path(x).is_dir() and (Path(x) / PACK_FILE).is_file()
-             and Path(x).resolve() != ruleset_dir().resolve()]
-    if packs:  # a regulation pack's directory is linted as the pack (its overlays applied)
-        if len(packs) != len(paths):
-            raise _Fail("give regulation pack directories or rule files, not both (or use --pack DIR)")
+    # A regulation pack's directory is linted as the pack (its overlays applied); a file in one
+    # (an overlay rule file, a cases file) as the ruleset the pack makes of it.
+    in_packs: dict[Path, list[str] | None] = {}
+    plain: list[str] = []
+    for x in paths:
+        where = _pack_part(Path(x))
+        if where is None:
+            plain.append(x)
+        elif where[1] is None or in_packs.get(where[0], []) is None:
+            in_packs[where[0]] = None  # the whole pack
+        else:
+            in_packs.setdefault(where[0], []).append(where[1])  # type: ignore[union-attr]
+    if in_packs:
+        if plain:
+            raise _Fail("give regulation packs (directories, or files in them) or other rule files, not both")
         try:
-            sys.exit(max(_lint_pack(Pack.load(p)) for p in packs))
+            sys.exit(max(_lint_pack(Pack.load(d), names) for d, names in in_packs.items()))
         except GovrulesError as exc:
             raise _Fail(str(exc)) from None
     for p in [Path(x) for x in paths] or [ruleset_dir()]:
@@ -262,17 +272,40 @@ def lint(paths: Sequence[str]) -> None:
         sys.exit(1)
 
 
-def _lint_pack(pack: Any) -> int:
-    """Lint a regulation pack: each ruleset as the pack makes it (overlays applied), then its cases."""
+def _pack_part(path: Path) -> tuple[Path, str | None] | None:
+    """(pack directory, ruleset) when ``path`` is in a regulation pack other than the shipped one.
+
+    The ruleset is None for the pack's directory or its pack.yaml (the whole pack); a rule or
+    cases file is its ruleset; None for anything else (types, prove files: read with the ruleset).
+    """
+    directory = path if path.is_dir() else path.parent
+    if not (directory / PACK_FILE).is_file() or directory.resolve() == ruleset_dir().resolve():
+        return None
+    if path.is_dir() or path.name == PACK_FILE:
+        return directory, None
+    if path.name.endswith(".cases.yaml"):
+        return directory, path.name[: -len(".cases.yaml")]
+    if path.suffix == ".yaml" and path.name not in (TYPES_FILE, PROVE_POOL_FILE) \
+            and not path.name.endswith(".prove.yaml"):
+        return directory, path.stem
+    return None
+
+
+def _lint_pack(pack: Any, names: Sequence[str] | None = None) -> int:
+    """Lint a regulation pack: each ruleset (or those ``names``) as the pack makes it, overlays applied, then its cases."""
     with pack.active():
-        return _lint_active_pack(pack)
+        return _lint_active_pack(pack, names)
 
 
-def _lint_active_pack(pack: Any) -> int:
+def _lint_active_pack(pack: Any, names: Sequence[str] | None = None) -> int:
     from ._facade import evaluate
 
     problems = 0
-    for name in pack.available():
+    catalogue = pack.catalogue_file
+    if names is not None and catalogue is not None and catalogue.stem in names:  # its clauses.yaml: read by the load
+        click.echo(f"ok  {catalogue}  (the pack's clause catalogue, checked against its text)")
+        names = [n for n in names if n != catalogue.stem]
+    for name in dict.fromkeys(names) if names is not None else pack.available():
         try:
             spec = pack.runner(name).spec
             click.echo(f"ok  {name}  ({len(spec.rules)} rules; {', '.join(map(str, pack.files(name + '.yaml')))})")
@@ -303,6 +336,11 @@ def list_rulesets() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the coverage as JSON.")
 def coverage_command(rule_files: Sequence[str], as_json: bool) -> None:
     """Each clause: the rules citing it and the cases firing them; exit 1 on any gap (see docs/auditing.md)."""
+    for f in rule_files:
+        part = _pack_part(Path(f))
+        if part is not None:  # an overlay is no rule file on its own; a pack's coverage is over all its rulesets
+            raise _Fail(f"{f} is a file of the regulation pack {part[0]}: run `govrules --pack {part[0]} coverage` "
+                        "(the pack's rulesets, overlays applied, against its catalogue)")
     try:
         cov = _coverage.coverage(_coverage.for_files(rule_files) if rule_files else None)
     except (RulesetError, InputError) as exc:
@@ -345,16 +383,22 @@ def prove_command(rulesets: Sequence[str]) -> None:
     """No gap, no overlap: every input class of each RULESET (name or rule file; default all) gets one outcome."""
     failed = 0
     for name in rulesets or available():
+        part = _pack_part(Path(name)) if name.endswith(".yaml") else None
         try:
+            if part is not None and part[1] is not None:  # a rule file in a pack: the ruleset the pack makes of it
+                with Pack.load(part[0]).active() as pack:
+                    run, hints = runner(part[1]), _prove.hints_for_pack(pack, part[1])
+                    proof = _prove.prove(run, hints)
+                    click.echo(_prove.render(proof, run.spec))
+                failed += not proof.ok
+                continue
             if name.endswith(".yaml"):
-                run, hint_file = runner_for_file(name), Path(name)
-            elif (pack := active_pack()) is not None:  # the pack's prove file (its own, else its base's)
-                run = runner(name)
-                hint_file = (pack.file(f"{name}.prove.yaml") or pack.directory / f"{name}.prove.yaml").with_name(
-                    f"{name}.yaml")
+                run, hints = runner_for_file(name), _prove.hints_for(name)
+            elif (pack := active_pack()) is not None:  # the pack's prove file and pool (its own, else its base's)
+                run, hints = runner(name), _prove.hints_for_pack(pack, name)
             else:
-                run, hint_file = runner(name), ruleset_dir() / f"{name}.yaml"
-            proof = _prove.prove(run, _prove.hints_for(hint_file))
+                run, hints = runner(name), _prove.hints_for(ruleset_dir() / f"{name}.yaml")
+            proof = _prove.prove(run, hints)
         except (RulesetError, InputError) as exc:
             raise _Fail(str(exc)) from None
         click.echo(_prove.render(proof, run.spec))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import itertools
 import json
 import sys
 from typing import Any, Iterator, Sequence
@@ -12,37 +14,52 @@ from ._batch import run_batch
 from ._cli_common import _Fail, calendar_option
 from ._diff import Tally, diff_cases, diff_records, render
 from ._errors import GovrulesError
-from ._packs import Pack
+from ._packs import Pack, resolve
 
 
 def _lines(path: str) -> Iterator[str]:
-    with open(path, encoding="utf-8", errors="surrogateescape") as f:
-        yield from f
+    """The lines of ``path`` (``-``: standard input), read once however many packs take them."""
+    if path != "-":
+        with open(path, encoding="utf-8", errors="surrogateescape") as f:
+            yield from f
+        return
+    text = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="surrogateescape")
+    try:
+        yield from text
+    finally:
+        text.detach()  # else collecting the wrapper would close the caller's stdin
 
 
 @click.command("diff")
 @click.argument("base")
 @click.argument("amended")
-@click.option("--records", "records_path", type=click.Path(dir_okay=False, exists=True),
-              help="Also compare every record of this JSON Lines file (facts, as for `check --batch`).")
+@click.option("--records", "records_path", type=click.Path(dir_okay=False, exists=True, allow_dash=True),
+              help="Also compare every record of this JSON Lines file (facts, as for `check --batch`; - reads stdin).")
 @click.option("--ruleset", help="The ruleset the --records are for.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Processes per pack for --records (default: one per core).")
 @click.option("--examples", type=click.IntRange(min=0), default=3, show_default=True,
               help="Changed verdicts shown per rule.")
+@click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD",
+              help="Compare the versions of BASE and of AMENDED in force on this day (each picked among its bases).")
 @calendar_option
 def diff_command(base: str, amended: str, records_path: str | None, ruleset: str | None, as_json: bool,
-                 workers: int | None, examples: int, calendars: Sequence[str]) -> None:
+                 workers: int | None, examples: int, as_of: str | None, calendars: Sequence[str]) -> None:
     """Evaluate BASE's spec cases (and --records) under the packs BASE and AMENDED; report what changes.
 
     A verdict changes when its outcome, clauses or needs differ; each change is grouped under the
-    rule that made the difference. Exit 0 when nothing changes, 1 when something does, 2 on bad input.
+    rule that made the difference. With --as-of DAY, each of BASE and AMENDED is the version of it
+    in force on DAY. Exit 0 when nothing changes, 1 when something does, 2 on bad input.
     """
     if records_path and not ruleset:
         raise _Fail("--records needs --ruleset NAME (the ruleset its records are for)")
+    meta = click.get_current_context().meta
+    if meta.get("govrules.pack"):
+        raise _Fail("diff names its two packs itself: govrules diff BASE AMENDED (without --pack)")
+    as_of = as_of or meta.get("govrules.as_of")  # `govrules --as-of DAY diff …` too
     try:
-        before, after = Pack.load(base), Pack.load(amended)
+        before, after = _version(base, as_of, "BASE"), _version(amended, as_of, "AMENDED")
         tally = Tally(examples)
         diff_cases(before, after, tally)
         if records_path:
@@ -58,18 +75,37 @@ def diff_command(base: str, amended: str, records_path: str | None, ruleset: str
     sys.exit(1 if result.changed else 0)
 
 
+def _version(path: str, as_of: str | None, which: str) -> Pack:
+    """The pack at ``path``, or with ``as_of`` the version of it in force that day."""
+    pack = Pack.load(path)
+    if as_of is None:
+        return pack
+    try:
+        found = resolve(pack, as_of)
+    except GovrulesError as exc:
+        raise _Fail(f"{which} ({path}): {exc}") from None
+    assert found is not None
+    return found
+
+
 def _records(before: Pack, after: Pack, ruleset: str, path: str, workers: int | None,
              calendars: Sequence[str], tally: Tally) -> None:
-    """Stream the records through both packs side by side (each on its own worker processes)."""
-    one = run_batch(ruleset, _lines(path), workers=workers, calendar_files=calendars, pack=before)
-    two = run_batch(ruleset, _lines(path), workers=workers, calendar_files=calendars, pack=after)
+    """Stream the records through both packs side by side (each on its own worker processes).
+
+    The records are read once (stdin can be read only once) and handed to both runs; the runs go
+    in step, so what is buffered between them is bounded by the chunks in flight.
+    """
+    first, second = itertools.tee(_lines(path))
+    one = run_batch(ruleset, first, workers=workers, calendar_files=calendars, pack=before)
+    two = run_batch(ruleset, second, workers=workers, calendar_files=calendars, pack=after)
     bar: Any = None
     if sys.stderr.isatty():
         from tqdm import tqdm  # type: ignore[import-untyped]
 
         bar = tqdm(desc="govrules diff", unit=" records", file=sys.stderr)
     try:
-        for compared, change in diff_records(before, after, ruleset, zip(one, two), path):
+        for compared, change in diff_records(before, after, ruleset, zip(one, two),
+                                             "<stdin>" if path == "-" else path):
             tally.add(change, compared)
             if bar is not None:
                 bar.update(1)

@@ -34,7 +34,7 @@ import datetime as dt
 import itertools
 import json
 from pathlib import Path
-from typing import Any, Iterator, Mapping, NamedTuple
+from typing import TYPE_CHECKING, Any, Iterator, Mapping, NamedTuple
 
 import attrs
 
@@ -45,6 +45,9 @@ from ._model import FieldSpec, RulesetSpec, TypeSpec
 from ._rulesets import ruleset_dir
 from ._run import UNDETERMINED
 from ._yaml import load_yaml, plain
+
+if TYPE_CHECKING:
+    from ._packs import Pack
 
 ANCHOR = "2026-10-08"  # a Thursday just after the National Day holiday: deadlines cross a 调休 weekend
 LIMIT = 50_000
@@ -124,10 +127,13 @@ class Hints:
     pool: Pool = attrs.field(factory=lambda: pool_for(ruleset_dir()))
 
 
-def load_hints(path: str | Path) -> Hints:
+def load_hints(path: str | Path, pool: Pool | None = None) -> Hints:
+    """The prove file at ``path`` (none there: the defaults); ``pool``, else the pool beside it."""
     path = Path(path)
+    if pool is None:
+        pool = pool_for(path.parent)
     if not path.exists():
-        return Hints(pool=pool_for(path.parent))
+        return Hints(pool=pool)
     root = plain(load_yaml(path))
     if not isinstance(root, dict):
         raise RulesetError("a prove file is a mapping with 'domains'", file=str(path))
@@ -148,7 +154,7 @@ def load_hints(path: str | Path) -> Hints:
     return Hints(anchor=str(root.get("anchor", ANCHOR)), limit=int(root.get("limit", LIMIT)),
                  domains=_domains(root.get("domains"), path), file=str(path),
                  parts=tuple(Part(str(p["name"]), _domains(p.get("domains"), path)) for p in parts),
-                 pool=pool_for(path.parent))
+                 pool=pool)
 
 
 def _domains(domains: Any, path: Path) -> dict[str, tuple[Any, ...]]:
@@ -488,6 +494,19 @@ def undeclared_conflicts(fired: tuple[tuple[str, str], ...],
 def hints_for(rule_file: str | Path) -> Hints:
     rule_file = Path(rule_file)
     return load_hints(rule_file.with_name(f"{rule_file.stem}.prove.yaml"))
+
+
+def hints_for_pack(pack: Pack, name: str) -> Hints:
+    """Ruleset ``name``'s prove file and pool in a regulation pack: each the newest version's that has one.
+
+    A pack's own prove file beside no pool takes its base's pool (the nearest version's), not the
+    shipped one; a pack with no pool anywhere in its versions takes the shipped pool.
+    """
+    prove_file = pack.file(f"{name}.prove.yaml") or pack.directory / f"{name}.prove.yaml"
+    from ._packs import prove_pool
+
+    pool_file = prove_pool(pack) or ruleset_dir() / PROVE_POOL_FILE
+    return load_hints(prove_file, load_pool(pool_file))
 
 
 def _labels(spec: RulesetSpec) -> dict[str, str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import traceback
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -428,4 +429,11 @@ cli.add_command(diff_command)  # names its two packs itself
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    cli.main(args=list(argv) if argv is not None else None, prog_name="govrules")
+    try:
+        cli.main(args=list(argv) if argv is not None else None, prog_name="govrules")
+    except Exception:  # noqa: BLE001 - see below
+        # Exit 1 is an answer ("not allowed", "verdicts changed"); a crash must not read as one.
+        # The traceback is printed for the report; the exit code is the one for "no answer".
+        traceback.print_exc()
+        click.echo("govrules: internal error (the traceback above); please report it", err=True)
+        sys.exit(2)

@@ -7,13 +7,12 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence, TypeVar, Uni
 
 import datetime as dt
 
-import attrs
 
 from . import _log, _packs, _remedies
 from ._calendar import WorkingCalendar
 from ._errors import InputError
 from ._facade_docs import DOCS
-from ._model import Verdict
+from ._model import Verdict, evolve_lazily
 from ._packs import Pack, PackLike
 from ._rulesets import runner
 
@@ -57,7 +56,7 @@ def _decide(ruleset: str, facts: Mapping[str, Any], calendar: WorkingCalendar | 
         # A pack's remedies are searched later (on first read): under that pack, whatever is in effect then.
         active = found or _packs.active()
         verdict = _remedies.attach(active.bind(run) if active is not None else run, facts, verdict, calendar)
-    verdict = attrs.evolve(verdict, pack=_packs.stamp_of(found))
+    verdict = evolve_lazily(verdict, pack=_packs.stamp_of(found))  # attrs.evolve would build every part
     _log.record(run.spec, facts, verdict)
     return verdict
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
@@ -410,8 +411,57 @@ class Need:
                 "outcome": self.outcome}
 
 
+# Verdict parts a runner may leave to be built on first read (see _LazyParts).
+_LAZY_PARTS = frozenset({"findings", "trace", "data"})
+
+
+class _Later:
+    """Builders of a verdict's parts not read yet; each runs once, under the verdict's own lock.
+
+    Re-entrant: a part of an evolved verdict may be read from the verdict it came from, and a
+    builder may read another part of the same verdict.
+    """
+
+    __slots__ = ("builders", "lock")
+
+    def __init__(self, builders: dict[str, Callable[[], Any]]) -> None:
+        self.builders = builders
+        self.lock = threading.RLock()
+
+
+class _LazyParts:
+    """Lets a Verdict leave findings, trace and data unbuilt until someone reads them.
+
+    A part not built yet is an empty slot, so reading it falls through to ``__getattr__``,
+    which builds it and fills the slot; every later read is a plain slot read. attrs' own
+    methods (eq, repr, pickling, ``attrs.evolve``/``asdict``) read parts through getattr, so
+    they see built parts, exactly as if the verdict had been built eagerly.
+    """
+
+    __slots__ = ("_later",)
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in _LAZY_PARTS:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        try:
+            later = object.__getattribute__(self, "_later")
+        except AttributeError:  # set by __init__ (or unpickling) but not yet: not ours to build
+            raise AttributeError(name) from None
+        with later.lock:
+            try:
+                # Another thread may have built it while this one waited: both must see one object.
+                return object.__getattribute__(self, name)
+            except AttributeError:
+                pass
+            value = later.builders[name]()
+            object.__setattr__(self, name, value)
+            # The builder holds the run's facts and firings: let them go once the part exists.
+            del later.builders[name]
+            return value
+
+
 @attrs.frozen
-class Verdict:
+class Verdict(_LazyParts):
     """The answer to one question: outcome, the findings that cite clauses, data, and the trace."""
 
     ruleset: str
@@ -437,3 +487,53 @@ class Verdict:
             "trace": [t.to_dict() for t in self.trace],
             "needs": [n.to_dict() for n in self.needs],
         }
+
+
+def lazy_verdict(*, ruleset: str, outcome: str, allowed: bool, clauses: tuple[str, ...],
+                 needs: tuple[Need, ...], pack: Mapping[str, str] | None = None,
+                 later: Mapping[str, Callable[[], Any]]) -> Verdict:
+    """A Verdict whose parts named in ``later`` (findings, trace, data) are built on first read.
+
+    Each builder must return the value the field would hold (data: a VerdictData) and must
+    read only what nothing will change afterwards: the part is built whenever it is first read.
+    """
+    verdict = object.__new__(Verdict)
+    fields = {"ruleset": ruleset, "outcome": outcome, "allowed": allowed, "clauses": clauses,
+              "needs": needs, "pack": pack}
+    for name, value in fields.items():
+        object.__setattr__(verdict, name, value)
+    _set_later(verdict, dict(later))
+    return verdict
+
+
+def evolve_lazily(verdict: Verdict, *, later: Mapping[str, Callable[[], Any]] | None = None,
+                  **changes: Any) -> Verdict:
+    """``attrs.evolve(verdict, **changes)`` that builds none of ``verdict``'s parts.
+
+    A part ``verdict`` has not built is read from ``verdict`` when the new one's is first read
+    (the same object, built once); ``later`` gives a builder for a part instead of a value.
+    """
+    new = object.__new__(Verdict)
+    builders: dict[str, Callable[[], Any]] = {}
+    for field in Verdict.__attrs_attrs__:
+        name = field.name
+        if name in changes:
+            value = changes[name]
+            object.__setattr__(new, name, field.converter(value) if field.converter else value)
+        elif later is not None and name in later:
+            builders[name] = later[name]
+        else:
+            try:
+                object.__setattr__(new, name, object.__getattribute__(verdict, name))
+            except AttributeError:  # not built yet: the new verdict reads it from the old
+                builders[name] = functools.partial(getattr, verdict, name)
+    _set_later(new, builders)
+    return new
+
+
+def _set_later(verdict: Verdict, builders: dict[str, Callable[[], Any]]) -> None:
+    unknown = set(builders) - _LAZY_PARTS
+    if unknown:
+        raise ValueError(f"not a part a verdict builds on first read: {sorted(unknown)}")
+    if builders:
+        object.__setattr__(verdict, "_later", _Later(builders))

@@ -28,7 +28,7 @@ import attrs
 from ._calendar import WorkingCalendar
 from ._engine import NotPlain, plain_copy
 from ._errors import CalendarError, InputError
-from ._model import FieldSpec, TypeSpec, Verdict, VerdictData
+from ._model import FieldSpec, TypeSpec, Verdict, VerdictData, evolve_lazily
 from ._validate import validate
 
 MAX_REMEDIES = 8
@@ -580,9 +580,13 @@ def attach(runner: Any, facts: Any, verdict: Verdict, calendar: WorkingCalendar 
     # The search runs when data["remedies"] is first read, on a snapshot of the facts, so a
     # caller that edits its facts afterwards cannot change what the remedies were found for.
     snapshot = _snapshot(facts)
-    data = VerdictData(verdict.data.computed(),
-                       pending={"remedies": lambda: search(runner, snapshot, verdict, calendar)})
-    return attrs.evolve(verdict, data=data)
+
+    def data() -> VerdictData:
+        return VerdictData(verdict.data.computed(),
+                           pending={"remedies": lambda: search(runner, snapshot, verdict, calendar)})
+
+    # The rest of the data is built when first read too (a caller checking `allowed` builds none).
+    return evolve_lazily(verdict, later={"data": data})
 
 
 def _snapshot(facts: Any) -> Any:

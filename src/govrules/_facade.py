@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence, TypeVar, Uni
 
 import datetime as dt
 
-
 from . import _log, _packs, _remedies
 from ._calendar import WorkingCalendar
 from ._errors import InputError

@@ -125,3 +125,23 @@ def test_missing_attributes_are_still_attribute_errors():
     assert getattr(v, "no_such_part", None) is None
     with pytest.raises(AttributeError):
         v.no_such_part  # noqa: B018
+
+
+def test_to_dict_copies_plain_data_without_deepcopy(monkeypatch):
+    """to_dict copies JSON-shaped findings and trace with the plain copier: deepcopy only for what is not plain JSON."""
+    from govrules import _model
+
+    v = govrules.evaluate("signing", REFUSED)
+    expected = dumps(v)
+    deep: list[object] = []
+    real = copy.deepcopy
+    monkeypatch.setattr(_model.copy, "deepcopy", lambda value, *a: deep.append(value) or real(value, *a))
+    assert dumps(v) == expected
+    assert deep == []
+
+    odd = Finding(rule="r", clause="1", label="一", quote="q", severity="info", message="m",
+                  data={"names": ["a"], "pair": ("x", ["y"])})
+    out = odd.to_dict()
+    assert out["data"] == {"names": ["a"], "pair": ("x", ["y"])}
+    assert out["data"]["names"] is not odd.data["names"]
+    assert out["data"]["pair"][1] is not odd.data["pair"][1]  # not plain JSON: deep-copied on its own

@@ -145,3 +145,12 @@ def test_to_dict_copies_plain_data_without_deepcopy(monkeypatch):
     assert out["data"] == {"names": ["a"], "pair": ("x", ["y"])}
     assert out["data"]["names"] is not odd.data["names"]
     assert out["data"]["pair"][1] is not odd.data["pair"][1]  # not plain JSON: deep-copied on its own
+
+
+def test_evolve_lazily_knows_every_field():
+    """evolve_lazily copies every attrs field of Verdict: a field added later cannot be dropped silently."""
+    from govrules import _model
+
+    assert sorted(_model._EAGER_FIELDS + _model._LAZY_PARTS) == sorted(a.name for a in attrs.fields(govrules.Verdict))
+    with pytest.raises(TypeError):
+        evolve_lazily(govrules.evaluate("signing", ALLOWED), no_such_field=1)

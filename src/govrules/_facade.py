@@ -51,11 +51,15 @@ def _decide(ruleset: str, facts: Mapping[str, Any], calendar: WorkingCalendar | 
             found: Pack | None) -> Verdict:
     run = runner(ruleset)
     verdict = run.evaluate(facts, calendar=calendar)
+    later = None
     if remedies:
         # A pack's remedies are searched later (on first read): under that pack, whatever is in effect then.
         active = found or _packs.active()
-        verdict = _remedies.attach(active.bind(run) if active is not None else run, facts, verdict, calendar)
-    verdict = evolve_lazily(verdict, pack=_packs.stamp_of(found))  # attrs.evolve would build every part
+        data = _remedies.pending_data(active.bind(run) if active is not None else run, facts, verdict, calendar)
+        later = {"data": data} if data is not None else None
+    # One copy for the stamp and the remedies, leaving findings, trace and data unbuilt
+    # (attrs.evolve would build them all).
+    verdict = evolve_lazily(verdict, pack=_packs.stamp_of(found), later=later)
     _log.record(run.spec, facts, verdict)
     return verdict
 

@@ -420,8 +420,9 @@ class Need:
                 "outcome": self.outcome}
 
 
-# Verdict parts a runner may leave to be built on first read (see _LazyParts).
-_LAZY_PARTS = frozenset({"findings", "trace", "data"})
+# Verdict parts a runner may leave to be built on first read (see _LazyParts), and the rest.
+_LAZY_PARTS = ("findings", "trace", "data")
+_EAGER_FIELDS = ("ruleset", "outcome", "allowed", "clauses", "needs", "pack")
 
 
 class _Later:
@@ -523,25 +524,37 @@ def evolve_lazily(verdict: Verdict, *, later: Mapping[str, Callable[[], Any]] | 
     (the same object, built once); ``later`` gives a builder for a part instead of a value.
     """
     new = object.__new__(Verdict)
+    for name in _EAGER_FIELDS:
+        object.__setattr__(new, name, changes.pop(name) if name in changes else getattr(verdict, name))
+    unbuilt = _unbuilt(verdict)
     builders: dict[str, Callable[[], Any]] = {}
-    for field in Verdict.__attrs_attrs__:
-        name = field.name
+    for name in _LAZY_PARTS:
         if name in changes:
-            value = changes[name]
-            object.__setattr__(new, name, field.converter(value) if field.converter else value)
+            value = changes.pop(name)
+            object.__setattr__(new, name, _verdict_data(value) if name == "data" else value)
         elif later is not None and name in later:
             builders[name] = later[name]
+        elif name in unbuilt:
+            # Read from the old verdict on first use: built there once, whichever is read first.
+            builders[name] = functools.partial(getattr, verdict, name)
         else:
-            try:
-                object.__setattr__(new, name, object.__getattribute__(verdict, name))
-            except AttributeError:  # not built yet: the new verdict reads it from the old
-                builders[name] = functools.partial(getattr, verdict, name)
+            object.__setattr__(new, name, getattr(verdict, name))
+    if changes:
+        raise TypeError(f"Verdict has no fields {sorted(changes)}")
     _set_later(new, builders)
     return new
 
 
+def _unbuilt(verdict: Verdict) -> frozenset[str] | dict[str, Callable[[], Any]]:
+    """The parts ``verdict`` has not built yet (a part is removed only after its slot is filled)."""
+    try:
+        return object.__getattribute__(verdict, "_later").builders
+    except AttributeError:  # built by __init__ or unpickled: every part is there
+        return frozenset()
+
+
 def _set_later(verdict: Verdict, builders: dict[str, Callable[[], Any]]) -> None:
-    unknown = set(builders) - _LAZY_PARTS
+    unknown = set(builders).difference(_LAZY_PARTS)
     if unknown:
         raise ValueError(f"not a part a verdict builds on first read: {sorted(unknown)}")
     if builders:

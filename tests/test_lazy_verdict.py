@@ -18,7 +18,9 @@ from govrules._rulesets import runner
 
 PARTS = ("findings", "trace", "data")
 REFUSED = {"document": {"issuer": "town_government", "portfolios": ["x"]},
-           "signer": {"name": "张三", "role": "vice_mayor"}, "division": {"x": "张三"}}
+           "signer": {"name": "张三", "role": "vice_mayor", "delegated_by_mayor": False}, "division": {"x": "张三"}}
+UNDETERMINED = {"document": {"issuer": "town_government", "portfolios": ["x"]},
+                "signer": {"name": "张三", "role": "vice_mayor"}, "division": {"x": "张三"}}
 ALLOWED = {"document": {"issuer": "town_government", "portfolios": ["x"]},
            "signer": {"name": "李四", "role": "mayor"}, "division": {"x": "张三"}}
 
@@ -36,7 +38,7 @@ def dumps(verdict: govrules.Verdict) -> str:
     return json.dumps(verdict.to_dict(), ensure_ascii=False, sort_keys=True)
 
 
-@pytest.mark.parametrize("facts", [REFUSED, ALLOWED], ids=["refused", "allowed"])
+@pytest.mark.parametrize("facts", [REFUSED, UNDETERMINED, ALLOWED], ids=["refused", "undetermined", "allowed"])
 def test_reading_allowed_builds_no_other_part(facts):
     """The facade's verdict has outcome, allowed, clauses and needs, and has built neither findings, trace nor data."""
     v = govrules.evaluate("signing", facts)
@@ -52,7 +54,7 @@ def test_parts_are_built_once_and_kept():
     assert v.findings is findings
 
 
-@pytest.mark.parametrize("facts", [REFUSED, ALLOWED], ids=["refused", "allowed"])
+@pytest.mark.parametrize("facts", [REFUSED, UNDETERMINED, ALLOWED], ids=["refused", "undetermined", "allowed"])
 def test_lazy_verdict_is_the_eager_one(facts):
     """evaluate()'s lazy verdict equals decide()'s eager one, field by field and in to_dict bytes."""
     run = runner("signing")
@@ -73,7 +75,7 @@ def test_facade_verdict_pickles_copies_and_evolves_like_an_eager_one():
     evolved = attrs.evolve(govrules.evaluate("signing", REFUSED), outcome="x")
     assert evolved.findings == v.findings and evolved.outcome == "x"
     assert attrs.asdict(govrules.evaluate("signing", REFUSED), recurse=False)["trace"] == v.trace
-    assert "remedies" in v.data
+    assert v.findings and v.trace and "remedies" in v.data
 
 
 def test_evolved_verdict_reads_the_parts_of_the_one_it_came_from():
@@ -154,3 +156,19 @@ def test_evolve_lazily_knows_every_field():
     assert sorted(_model._EAGER_FIELDS + _model._LAZY_PARTS) == sorted(a.name for a in attrs.fields(govrules.Verdict))
     with pytest.raises(TypeError):
         evolve_lazily(govrules.evaluate("signing", ALLOWED), no_such_field=1)
+
+
+def test_findings_read_later_keep_the_catalogue_of_the_evaluation():
+    """Findings built after the pack's catalogue is no longer in effect still carry that catalogue's labels."""
+    from govrules import _catalogue
+
+    shipped = govrules.evaluate("signing", REFUSED).findings
+    relabelled = _catalogue.Catalogue(
+        clauses=tuple(attrs.evolve(c, label=f"L{c.id}") for c in _catalogue.clauses()),
+        title="t", text="x")
+    run = runner("signing")
+    with _catalogue.using(relabelled):
+        v = run.evaluate(REFUSED)
+        eager = run.decide(run.prepare(REFUSED))
+    assert not built(v, "findings") and shipped
+    assert [f.label for f in v.findings] == [f.label for f in eager.findings] == [f"L{f.clause}" for f in shipped]

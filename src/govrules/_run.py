@@ -504,6 +504,9 @@ class _Parts:
         self.ctx = ctx
         self.reacted = reacted
         self.fulls = fulls
+        # Findings are labelled from the catalogue in effect now (a pack's, docs/packs.md), not
+        # from whichever is in effect where and when they are first read.
+        self.catalogue = _catalogue.active()
 
     def _full(self, n: int, firing: Firing) -> dict[str, Any]:
         # react built this firing's full facts already (neither typed nor matched has
@@ -524,6 +527,10 @@ class _Parts:
         return tuple(steps)
 
     def findings(self) -> tuple[Finding, ...]:
+        with _catalogue.using(self.catalogue):
+            return self._findings()
+
+    def _findings(self) -> tuple[Finding, ...]:
         findings: list[tuple[tuple[int, int, int], Finding]] = []
         seen: set[tuple[str, str, str]] = set()
         for n, firing in enumerate(self.firings):

@@ -527,6 +527,8 @@ class _Parts:
         return tuple(steps)
 
     def findings(self) -> tuple[Finding, ...]:
+        if self.catalogue is _catalogue.active():  # the usual case; entering `using` costs a few µs
+            return self._findings()
         with _catalogue.using(self.catalogue):
             return self._findings()
 

@@ -455,7 +455,7 @@ class _LazyParts:
             raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
         try:
             later = object.__getattribute__(self, "_later")
-        except AttributeError:  # set by __init__ (or unpickling) but not yet: not ours to build
+        except AttributeError:  # no builders: made by __init__ or unpickling, which fill every slot
             raise AttributeError(name) from None
         with later.lock:
             try:

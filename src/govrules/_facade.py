@@ -6,13 +6,11 @@ import datetime as dt
 import functools
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence, TypeVar, Union, cast
 
-import attrs
-
 from . import _log, _remedies
 from ._calendar import WorkingCalendar
 from ._errors import InputError
 from ._facade_docs import DOCS
-from ._model import Verdict
+from ._model import Verdict, evolve_lazily
 from ._rulesets import ACTIVE_PACK, runner, shipped_stamp
 
 if TYPE_CHECKING:
@@ -58,10 +56,15 @@ def _decide(ruleset: str, facts: Mapping[str, Any], calendar: WorkingCalendar | 
     run = runner(ruleset)
     verdict = run.evaluate(facts, calendar=calendar)
     active = found or ACTIVE_PACK.get()  # a Pack, or None for the shipped rules
+    later = None
     if remedies:
         # A pack's remedies are searched later (on first read): under that pack, whatever is in effect then.
-        verdict = _remedies.attach(active.bind(run) if active is not None else run, facts, verdict, calendar)
-    verdict = attrs.evolve(verdict, pack=active.stamp if active is not None else shipped_stamp(_read_shipped_stamp))
+        data = _remedies.pending_data(active.bind(run) if active is not None else run, facts, verdict, calendar)
+        later = {"data": data} if data is not None else None
+    # One copy for the stamp and the remedies, leaving findings, trace and data unbuilt
+    # (attrs.evolve would build them all).
+    stamp = active.stamp if active is not None else shipped_stamp(_read_shipped_stamp)
+    verdict = evolve_lazily(verdict, pack=stamp, later=later)
     _log.record(run.spec, facts, verdict)
     return verdict
 

@@ -21,14 +21,14 @@ import json
 import math
 import re
 import time
-from typing import Any, Iterable, Mapping, NamedTuple
+from typing import Any, Callable, Iterable, Mapping, NamedTuple
 
 import attrs
 
 from ._calendar import WorkingCalendar
 from ._engine import NotPlain, plain_copy
 from ._errors import CalendarError, InputError
-from ._model import FieldSpec, TypeSpec, Verdict, VerdictData
+from ._model import FieldSpec, TypeSpec, Verdict, VerdictData, evolve_lazily
 from ._validate import validate
 
 MAX_REMEDIES = 8
@@ -575,14 +575,29 @@ def attach(runner: Any, facts: Any, verdict: Verdict, calendar: WorkingCalendar 
     Re-evaluation goes through ``runner.evaluate`` (which never attaches remedies), so the
     search cannot recurse.
     """
+    data = pending_data(runner, facts, verdict, calendar)
+    return verdict if data is None else evolve_lazily(verdict, later={"data": data})
+
+
+def pending_data(runner: Any, facts: Any, verdict: Verdict,
+                 calendar: WorkingCalendar | None = None) -> Callable[[], VerdictData] | None:
+    """What builds the verdict's data with ``remedies`` pending, or None when it gets none.
+
+    For ``evolve_lazily(verdict, later={"data": ...})``: the facade sets the pack stamp in the
+    same copy of the verdict.
+    """
     if verdict.allowed or not _enabled:
-        return verdict
+        return None
     # The search runs when data["remedies"] is first read, on a snapshot of the facts, so a
     # caller that edits its facts afterwards cannot change what the remedies were found for.
     snapshot = _snapshot(facts)
-    data = VerdictData(verdict.data.computed(),
-                       pending={"remedies": lambda: search(runner, snapshot, verdict, calendar)})
-    return attrs.evolve(verdict, data=data)
+
+    def data() -> VerdictData:
+        # The rest of the data is built when first read too (a caller checking `allowed` builds none).
+        return VerdictData(verdict.data.computed(),
+                           pending={"remedies": lambda: search(runner, snapshot, verdict, calendar)})
+
+    return data
 
 
 def _snapshot(facts: Any) -> Any:

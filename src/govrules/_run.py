@@ -26,8 +26,9 @@ from ._compile import compile_ruleset, engine_rule_name
 from ._derive import FUNCTIONS, Context, Unknown
 from ._engine import Engine, EngineError, Firing, FiringLimitError, NotPlain, json_encoder, plain_copy
 from ._errors import GovrulesError
-from ._model import (SEVERITIES, DataSpec, FieldSpec, Finding, Need, Ref, RuleSpec, RulesetSpec, TypeSpec,
-                     Verdict, _frozen_copy, owned_trace_step, owned_verdict_data)
+from ._model import (SEVERITIES, DataSpec, FieldSpec, Finding, Need, Ref, RuleSpec, RulesetSpec, TraceStep,
+                     TypeSpec, Verdict, VerdictData, _frozen_copy, lazy_verdict, owned_trace_step,
+                     owned_verdict_data)
 from ._relaxed import ABSENT, RelaxedCheck
 from ._relaxed import conditions as _conditions
 from ._relaxed import dotted as _dotted
@@ -139,8 +140,9 @@ class Runner:
             return self._relaxed
 
     def evaluate(self, facts: Any, calendar: WorkingCalendar | None = None) -> Verdict:
-        """One verdict: ``decide(prepare(facts, calendar))``."""
-        return self.decide(self.prepare(facts, calendar))
+        """One verdict: ``decide(prepare(facts, calendar))``, its findings, trace and data built on first read."""
+        # The prepared facts are made here and handed to no one, so the verdict may read them later.
+        return self._decide(self.prepare(facts, calendar), lazy=True)
 
     # ---- the public stages: audit tools (remedies, prove) build on these -------------------
 
@@ -173,6 +175,9 @@ class Runner:
 
     def decide(self, prepared: Prepared) -> Verdict:
         """Run the engine over prepared facts and assemble the verdict (the facts are not changed)."""
+        return self._decide(prepared, lazy=False)
+
+    def _decide(self, prepared: Prepared, lazy: bool) -> Verdict:
         typed, unknowns, ctx = prepared.facts, prepared.unknowns, prepared.context
         engine_facts = self._engine_facts(typed)
         asserted: dict[int, list[dict[str, Any]]] = {}
@@ -192,7 +197,7 @@ class Runner:
         firings = self._run(self.engine(), engine_facts, react, self._transient_in(engine_facts))
         extra = self._unknown_facts(typed, engine_facts, {f["type"] for new in asserted.values() for f in new})
         possible = self._possible(typed, engine_facts + extra, unknowns) if extra is not None else []
-        return self._verdict(typed, firings, asserted, ctx, order, fulls, possible)
+        return self._verdict(typed, firings, asserted, ctx, order, fulls, possible, lazy)
 
     def _run(self, engine: Engine, facts: list[dict[str, Any]], react: Any,
              transient: frozenset[str] = frozenset()) -> list[Firing]:
@@ -378,43 +383,26 @@ class Runner:
 
     def _verdict(self, typed: Mapping[str, Any], firings: list[Firing],
                  asserted: Mapping[int, list[dict[str, Any]]], ctx: Context,
-                 reacted: list[Firing], fulls: list[dict[str, Any]], possible: list[_Possible] = ()) -> Verdict:
+                 reacted: list[Firing], fulls: list[dict[str, Any]], possible: list[_Possible] = (),
+                 lazy: bool = False) -> Verdict:
+        """The verdict: its outcome, allowed, clauses and needs now; findings, trace and data
+        when first read (#12 item 4: a caller that checks ``allowed`` pays for nothing else).
+
+        Built later from the firings and the facts as they are now, so only with ``lazy`` when
+        nothing will change them afterwards (``evaluate`` owns its facts; a caller of ``decide``
+        keeps its Prepared and may change it, so ``decide`` builds every part at once).
+        """
         spec = self.spec
         strongest: int | None = None
-        findings: list[tuple[tuple[int, int, int], Finding]] = []
-        seen: set[str] = set()
-        collected: dict[str, list[Any]] = {d.key: [] for d in spec.data if d.collect}
-        members: dict[str, set[Any]] = {key: set() for key in collected}  # linear, not a list scan per add
-        trace = []
-        for n, firing in enumerate(firings):
-            index, rule = self._rules[firing.rule]
-            # firing.matched was decoded from the engine's JSON for this run alone and is not
-            # touched again, so the step takes it without the converter's deep copy; the
-            # asserted facts may share values with the validated facts, so they are copied.
-            trace.append(owned_trace_step(rule.id, rule.clause, firing.matched,
-                                          tuple(_frozen_copy(a) for a in asserted.get(n, ()))))
-            # react built this firing's full facts already (neither typed nor matched has
-            # changed since); the identity check keeps a mismatch from reusing the wrong one.
-            full = fulls[n] if n < len(reacted) and reacted[n] is firing else self._full(typed, firing.matched)
+        finding_clauses: set[str] = set()
+        for firing in firings:
+            _, rule = self._rules[firing.rule]
             if rule.then.outcome is not None:
                 rank = self._outcome_rank[rule.then.outcome]
                 strongest = rank if strongest is None else min(strongest, rank)
-            for key, value in rule.then.add:
-                v = _resolve(value, full)
-                # A list value (e.g. the names still missing) contributes its members.
-                for member in (v if isinstance(v, list) else [v]):
-                    frozen = _hashable(member)
-                    if frozen not in members[key]:
-                        members[key].add(frozen)
-                        collected[key].append(member)
             if rule.finding:
-                finding = _finding(rule, full)
-                # The same conclusion reached twice (two chains to one fact) is one finding.
-                # Rule id fixes clause, label, quote and severity; message and data vary.
-                key = (rule.id, finding.message, _dedup_text(finding.data) if finding.data else "")
-                if key not in seen:
-                    seen.add(key)
-                    findings.append(((_SEVERITY_RANK[rule.severity], index, n), finding))
+                # De-duplication keeps one finding per rule at least, and a rule has one clause.
+                finding_clauses.add(rule.clause)
         outcome = spec.outcomes[strongest] if strongest is not None else self._default_outcome
         needs = self._needs(possible, strongest)
         if any(n.outcome for n in needs):
@@ -424,32 +412,17 @@ class Runner:
         # this outcome in some completion are what it rests on, so their clauses are cited.
         resting = ({p.rule.clause for p in possible if p.rule.then.outcome == outcome.id}
                    if strongest is None and outcome.id != UNDETERMINED else set())
-        ordered = tuple(f for _, f in sorted(findings, key=lambda x: x[0]))
-        data: dict[str, Any] = {}
-        for key, collect, rank, source, shape, d in self._data_plan:
-            if collect:
-                values = collected[key]
-                if rank is not None:
-                    values = sorted(values, key=lambda v, r=rank: r.get(v, len(r)))
-                data[key] = values
-            elif source is not None:
-                data[key] = _walk(typed, source)
-                if data[key] is None and ".".join(source) in self._list_derived:
-                    # A derived list that facts not given leave open: CONTRACT §2's lists hold only
-                    # what every completion agrees on, and some completion adds nothing.
-                    data[key] = []
-            elif shape is not None:
-                data[key] = {k: _walk(typed, p) for k, p in shape.items()}
-            else:  # not a shape the checks let through; fails here as it always did
-                data[key] = {k: _get(typed, p) for k, p in d.shape.items()}
-        if ctx.sources:
-            data["calendar"] = " + ".join(sorted(ctx.sources))
-        return Verdict(
-            ruleset=spec.name, outcome=outcome.id, allowed=outcome.allowed, findings=ordered,
+        parts = _Parts(self, typed, firings, asserted, ctx, reacted, fulls)
+        verdict = lazy_verdict(
+            ruleset=spec.name, outcome=outcome.id, allowed=outcome.allowed,
             # CONTRACT §2: "sorted, no repeats" — plain string order, as any client would check it.
-            clauses=tuple(sorted({f.clause for f in ordered} | {n.clause for n in needs} | resting)),
-            data=owned_verdict_data(_owned_json(data)), trace=tuple(trace), needs=needs,
+            clauses=tuple(sorted(finding_clauses | {n.clause for n in needs} | resting)),
+            needs=needs, later={"findings": parts.findings, "trace": parts.trace, "data": parts.data},
         )
+        if not lazy:
+            for name in ("findings", "trace", "data"):
+                getattr(verdict, name)
+        return verdict
 
     def _needs(self, possible: list[_Possible], strongest: int | None) -> tuple[Need, ...]:
         """The facts not given that would change the outcome, or a finding that is not info.
@@ -512,6 +485,107 @@ class Runner:
                     prefix = f"{f.label or f.name}第{int(index) + 1}项的"
             fields = t.fields
         return label
+
+
+class _Parts:
+    """What a verdict's findings, trace and data are built from, kept until they are read.
+
+    The firings were decoded from the engine for this run alone, and the typed facts and the
+    firings' full facts belong to the run: nothing changes them once the verdict exists.
+    """
+
+    def __init__(self, runner: Runner, typed: Mapping[str, Any], firings: list[Firing],
+                 asserted: Mapping[int, list[dict[str, Any]]], ctx: Context,
+                 reacted: list[Firing], fulls: list[dict[str, Any]]) -> None:
+        self.runner = runner
+        self.typed = typed
+        self.firings = firings
+        self.asserted = asserted
+        self.ctx = ctx
+        self.reacted = reacted
+        self.fulls = fulls
+        # Findings are labelled from the catalogue in effect now (a pack's, docs/packs.md), not
+        # from whichever is in effect where and when they are first read.
+        self.catalogue = _catalogue.active()
+
+    def _full(self, n: int, firing: Firing) -> dict[str, Any]:
+        # react built this firing's full facts already (neither typed nor matched has
+        # changed since); the identity check keeps a mismatch from reusing the wrong one.
+        if n < len(self.reacted) and self.reacted[n] is firing:
+            return self.fulls[n]
+        return self.runner._full(self.typed, firing.matched)
+
+    def trace(self) -> tuple[TraceStep, ...]:
+        steps = []
+        for n, firing in enumerate(self.firings):
+            _, rule = self.runner._rules[firing.rule]
+            # firing.matched was decoded from the engine's JSON for this run alone and is not
+            # touched again, so the step takes it without the converter's deep copy; the
+            # asserted facts may share values with the validated facts, so they are copied.
+            steps.append(owned_trace_step(rule.id, rule.clause, firing.matched,
+                                          tuple(_frozen_copy(a) for a in self.asserted.get(n, ()))))
+        return tuple(steps)
+
+    def findings(self) -> tuple[Finding, ...]:
+        if self.catalogue is _catalogue.active():  # the usual case; entering `using` costs a few µs
+            return self._findings()
+        with _catalogue.using(self.catalogue):
+            return self._findings()
+
+    def _findings(self) -> tuple[Finding, ...]:
+        findings: list[tuple[tuple[int, int, int], Finding]] = []
+        seen: set[tuple[str, str, str]] = set()
+        for n, firing in enumerate(self.firings):
+            index, rule = self.runner._rules[firing.rule]
+            if not rule.finding:
+                continue
+            finding = _finding(rule, self._full(n, firing))
+            # The same conclusion reached twice (two chains to one fact) is one finding.
+            # Rule id fixes clause, label, quote and severity; message and data vary.
+            key = (rule.id, finding.message, _dedup_text(finding.data) if finding.data else "")
+            if key not in seen:
+                seen.add(key)
+                findings.append(((_SEVERITY_RANK[rule.severity], index, n), finding))
+        return tuple(f for _, f in sorted(findings, key=lambda x: x[0]))
+
+    def data(self) -> VerdictData:
+        runner, typed = self.runner, self.typed
+        collected: dict[str, list[Any]] = {d.key: [] for d in runner.spec.data if d.collect}
+        members: dict[str, set[Any]] = {key: set() for key in collected}  # linear, not a list scan per add
+        for n, firing in enumerate(self.firings):
+            _, rule = runner._rules[firing.rule]
+            if not rule.then.add:
+                continue
+            full = self._full(n, firing)
+            for key, value in rule.then.add:
+                v = _resolve(value, full)
+                # A list value (e.g. the names still missing) contributes its members.
+                for member in (v if isinstance(v, list) else [v]):
+                    frozen = _hashable(member)
+                    if frozen not in members[key]:
+                        members[key].add(frozen)
+                        collected[key].append(member)
+        data: dict[str, Any] = {}
+        for key, collect, rank, source, shape, d in runner._data_plan:
+            if collect:
+                values = collected[key]
+                if rank is not None:
+                    values = sorted(values, key=lambda v, r=rank: r.get(v, len(r)))
+                data[key] = values
+            elif source is not None:
+                data[key] = _walk(typed, source)
+                if data[key] is None and ".".join(source) in runner._list_derived:
+                    # A derived list that facts not given leave open: CONTRACT §2's lists hold only
+                    # what every completion agrees on, and some completion adds nothing.
+                    data[key] = []
+            elif shape is not None:
+                data[key] = {k: _walk(typed, p) for k, p in shape.items()}
+            else:  # not a shape the checks let through; fails here as it always did
+                data[key] = {k: _get(typed, p) for k, p in d.shape.items()}
+        if self.ctx.sources:
+            data["calendar"] = " + ".join(sorted(self.ctx.sources))
+        return owned_verdict_data(_owned_json(data))
+
 
 def _hashable(value: Any) -> Any:
     """``value`` as a set member that is equal exactly when the values are ``==`` (dicts, lists too)."""

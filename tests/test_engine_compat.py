@@ -60,3 +60,15 @@ def test_another_durable_rules_release_is_refused_at_import() -> None:
     with pytest.raises(ImportError, match="2.0.28"):
         _engine._check_durable_rules("2.1.0")
     _engine._check_durable_rules(None)  # no dist-info (a vendored copy): the structure is trusted
+
+
+@pytest.mark.parametrize("entry", ["durable_rules-2.0.28.dist-info", "durable_rules-2.0.28-py3.10.egg-info"])
+def test_the_installed_version_is_read_from_a_wheel_or_a_setup_py_install(tmp_path, monkeypatch, entry) -> None:
+    """The version is found beside a wheel install's dist-info and a legacy setup.py install's egg-info."""
+    import types
+
+    (tmp_path / "durable").mkdir()
+    (tmp_path / "durable" / "engine.py").write_text("", encoding="utf-8")
+    (tmp_path / entry).mkdir()
+    monkeypatch.setattr(_engine, "_durable", types.SimpleNamespace(__file__=str(tmp_path / "durable" / "engine.py")))
+    assert _engine._installed_durable_rules() == "2.0.28"

@@ -62,8 +62,11 @@ def _installed_durable_rules() -> str | None:
     import pathlib
 
     site = pathlib.Path(_durable.__file__).resolve().parent.parent
-    for entry in site.glob("durable_rules-*.dist-info"):
-        return entry.name[len("durable_rules-"):-len(".dist-info")]
+    # A wheel install leaves durable_rules-2.0.28.dist-info; pip < 23.1 building the sdist with
+    # setup.py install (Python 3.10's bundled pip) leaves durable_rules-2.0.28-py3.10.egg-info.
+    for pattern in ("durable_rules-*.dist-info", "durable_rules-*.egg-info"):
+        for entry in site.glob(pattern):
+            return entry.name[len("durable_rules-"):].rsplit(".", 1)[0].split("-py")[0]
     return None
 
 

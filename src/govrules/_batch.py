@@ -291,6 +291,7 @@ class _Pool:
         # (terminate_workers); shutdown() alone waits for the chunks in flight.
         processes = list((getattr(self.executor, "_processes", None) or {}).values())
         result_writer = getattr(getattr(self.executor, "_result_queue", None), "_writer", None)  # shutdown drops it
+        manager = getattr(self.executor, "_executor_manager_thread", None)
         # Before 3.12 the executor's manager thread then joins the queue's feeder thread,
         # which may be blocked for ever writing a chunk no worker will read (a full pipe):
         # the process would print its summary and never exit. Nothing queued is wanted now.
@@ -308,8 +309,12 @@ class _Pool:
         # the pipe's write end too), and interpreter exit joins that thread: the run printed
         # its summary and never exited. With our write end closed the thread reads EOF instead,
         # takes the pool as broken and ends.
-        if result_writer is not None:
-            result_writer.close()
+        # Only when the thread is stuck: otherwise the pool winds down as it always did (a 3.10
+        # run that closed it unconditionally once ended with a resource-tracker warning).
+        if manager is not None and result_writer is not None:
+            manager.join(timeout=2)
+            if manager.is_alive():
+                result_writer.close()
 
 
 def _all_bad(chunk: list[tuple[int, str]], why: str) -> list[Result]:

@@ -520,3 +520,22 @@ def test_diff_refuses_pack_since_it_names_its_two_packs_itself() -> None:
     """`govrules --pack DIR diff BASE AMENDED` is exit 2 saying diff names its packs itself."""
     r = run("--pack", str(FIXTURE), "diff", "govrules:rulesets", str(FIXTURE))
     assert r.exit_code == 2 and "without --pack" in r.output
+
+
+def test_lint_of_a_pack_with_a_failing_case_names_the_case_at_its_line_and_exits_1(tmp_path: Path) -> None:
+    """A pack whose case expects the wrong outcome: lint prints `file:line: case '…'` for it and exits 1."""
+    town = tmp_path / "town"
+    shutil.copytree(SECOND_TOWN, town)
+    cases = town / "quorum.cases.yaml"
+    text = cases.read_text(encoding="utf-8")
+    first = text.index("outcome: ")
+    end = text.index("\n", first)
+    wrong = "outcome: no_such_outcome"
+    cases.write_text(text[:first] + wrong + text[end:], encoding="utf-8")
+    r = run("lint", str(town))
+    assert r.exit_code == 1, r.output
+    name_line = text[:first].rindex("  - name: ")
+    line = text[:name_line].count("\n") + 1  # a case is named at its `- name:` line
+    failing = [ln for ln in r.output.splitlines() if ": case '" in ln]
+    assert len(failing) == 1 and failing[0].startswith(f"{cases}:{line}: case '五名领导成员出席三名")
+    assert "ok  quorum cases" not in r.output and "1 ruleset(s) with problems" in r.output

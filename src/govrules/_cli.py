@@ -253,13 +253,8 @@ def lint(paths: Sequence[str]) -> None:
                 # A cases file is only right if its cases pass: run them against the rule file
                 # beside it (facts validated, outcomes, clauses and rule ids as expected).
                 cases = load_cases(f)
-                evaluate = evaluator_for(f)
-                failed = [(c, check_case(c, evaluate)[1]) for c in cases]
-                failed = [(c, p) for c, p in failed if p]
-                if failed:
+                if _failed_cases(cases, evaluator_for(f)):
                     problems += 1
-                    for c, found in failed:
-                        click.echo(f"{c.file}:{c.line}: case '{c.name}': " + "; ".join(found), err=True)
                     continue
                 click.echo(f"ok  {f}  ({len(cases)} cases)")
             else:
@@ -271,6 +266,17 @@ def lint(paths: Sequence[str]) -> None:
     if problems:
         click.echo(f"{problems} file(s) with problems", err=True)
         sys.exit(1)
+
+
+def _failed_cases(cases: Sequence[Any], evaluate: Any) -> int:
+    """Run ``cases`` with ``evaluate``; print each failure at its file:line; return how many failed."""
+    failed = 0
+    for c in cases:
+        found = check_case(c, evaluate)[1]
+        if found:
+            failed += 1
+            click.echo(f"{c.file}:{c.line}: case '{c.name}': " + "; ".join(found), err=True)
+    return failed
 
 
 def _pack_part(path: Path) -> tuple[Path, str | None] | None:
@@ -311,9 +317,7 @@ def _lint_active_pack(pack: Any, names: Sequence[str] | None = None) -> int:
             spec = pack.runner(name).spec
             click.echo(f"ok  {name}  ({len(spec.rules)} rules; {', '.join(map(str, pack.files(name + '.yaml')))})")
             cases = load_overlaid_cases(pack.files(f"{name}.cases.yaml"))
-            failed = [(c, p) for c in cases if (p := check_case(c, evaluate)[1])]
-            for c, found in failed:
-                click.echo(f"{c.file}:{c.line}: case '{c.name}': " + "; ".join(found), err=True)
+            failed = _failed_cases(cases, evaluate)
             problems += bool(failed)
             if not failed:
                 click.echo(f"ok  {name} cases  ({len(cases)} cases)")

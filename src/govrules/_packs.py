@@ -476,6 +476,8 @@ def merge_overlay(root: CommentedMap, overlay: Any, file: str, text: str,
         if not isinstance(overlay[k], CommentedMap):
             raise fail(f"'{k}' of an overlay is a mapping", overlay, k)
         target = root.setdefault(k, CommentedMap())
+        if not isinstance(target, CommentedMap):
+            continue  # the base's own error ('derive' must be a mapping) is reported when it is parsed
         for entry, value in overlay[k].items():
             old = target.get(entry)
             if isinstance(old, CommentedMap) and isinstance(value, CommentedMap):

@@ -1,0 +1,60 @@
+"""Regulation packs: defects found in review (overlays on odd bases, packs without a timeline, stale caches)."""
+
+from __future__ import annotations
+
+import gc
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import govrules
+from govrules import _timeline
+from govrules._cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+SECOND_TOWN = ROOT / "examples" / "packs" / "second-town"
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, list(args))
+
+
+def _town(tmp_path: Path, name: str = "town") -> Path:
+    target = tmp_path / name
+    shutil.copytree(SECOND_TOWN, target)
+    return target
+
+
+def _touch_later(path: Path, text: str) -> None:
+    """Write ``text`` and move the mtime on, so a same-size edit in the same clock tick is still seen."""
+    before = path.stat().st_mtime_ns
+    path.write_text(text, encoding="utf-8")
+    os.utime(path, ns=(before + 2_000_000_000, before + 2_000_000_000))
+
+
+@pytest.mark.parametrize("key", ["derive", "data", "time_nodes", "facts", "inferred"])
+@pytest.mark.parametrize("base_value", ["", " []"])
+def test_an_overlay_on_a_base_whose_section_is_not_a_mapping_is_the_bases_ruleset_error(
+        tmp_path: Path, key: str, base_value: str) -> None:
+    """An overlay changing derive/data/… of a base file where that key is empty or a list is a RulesetError, not a crash."""
+    base = _town(tmp_path, "base")
+    quorum = base / "quorum.yaml"
+    text = quorum.read_text(encoding="utf-8")
+    text += f"\n{key}:{base_value}\n" if f"\n{key}:" not in text else ""
+    lines = text.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith(f"{key}:"))
+    end = next((j for j in range(at + 1, len(lines)) if lines[j][:1] not in (" ", "#", "")), len(lines))
+    lines[at:end] = [f"{key}:{base_value}"]
+    quorum.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    top = tmp_path / "top"
+    top.mkdir()
+    (top / "pack.yaml").write_text("base: ../base\nversion: top\n", encoding="utf-8")
+    (top / "quorum.yaml").write_text(f"{key}:\n  some.entry: {{label: x}}\n", encoding="utf-8")
+    with pytest.raises(govrules.RulesetError) as caught:
+        govrules.Pack.load(top).runner("quorum")
+    assert "quorum.yaml" in str(caught.value) and f"'{key}'" in str(caught.value)
+    r = run("--pack", str(top), "lint")
+    assert r.exit_code != 0 and "Traceback" not in r.output and "internal error" not in r.output, r.output

@@ -58,3 +58,20 @@ def test_an_overlay_on_a_base_whose_section_is_not_a_mapping_is_the_bases_rulese
     assert "quorum.yaml" in str(caught.value) and f"'{key}'" in str(caught.value)
     r = run("--pack", str(top), "lint")
     assert r.exit_code != 0 and "Traceback" not in r.output and "internal error" not in r.output, r.output
+
+
+@pytest.mark.parametrize("command", [["timeline", "2027-01-04"], ["schedule", "2027-01-04", "--json"]])
+def test_timeline_and_schedule_of_a_pack_without_a_timeline_exit_2_naming_the_pack(command: list[str]) -> None:
+    """--pack second-town timeline/schedule: exit 2 with a message naming the pack's directory, no traceback."""
+    r = run("--pack", str(SECOND_TOWN), *command)
+    assert r.exit_code == 2, r.output
+    assert "Traceback" not in r.output and "internal error" not in r.output, r.output
+    assert str(SECOND_TOWN) in r.output and "timeline" in r.output and "rulesets" not in r.output, r.output
+
+
+def test_meeting_timeline_under_a_pack_without_a_timeline_is_a_ruleset_error_naming_that_pack() -> None:
+    """The library's RulesetError for a pack with no 'timeline' names the pack's directory, not the shipped one."""
+    with govrules.Pack.load(SECOND_TOWN).active():
+        with pytest.raises(govrules.RulesetError) as caught:
+            govrules.meeting_timeline("2027-01-04")
+    assert caught.value.file.startswith(str(SECOND_TOWN)) and "docs/timeline.md" in str(caught.value)

@@ -11,7 +11,7 @@ import click
 from . import _catalogue
 from ._calendar import WorkingCalendar, as_date, default_calendar
 from ._cli_common import _Fail, calendar_option, make_calendar
-from ._errors import CalendarError, InputError
+from ._errors import CalendarError, InputError, RulesetError
 from ._timeline import Timeline, interval_node, timeline_spec, meeting_schedule, meeting_timeline, weekday_zh
 
 
@@ -86,7 +86,7 @@ def timeline_command(date: str, as_json: bool, calendars: Sequence[str]) -> None
         t = meeting_timeline(date, calendar=cal)
         text = json.dumps(t.to_dict(), ensure_ascii=False, sort_keys=True, indent=2) if as_json \
             else render_timeline(t, cal)
-    except (InputError, CalendarError) as exc:
+    except (InputError, CalendarError, RulesetError) as exc:  # RulesetError: a --pack without a timeline
         raise _Fail(str(exc)) from None
     click.echo(text)
 
@@ -116,5 +116,5 @@ def schedule_command(start: str, until: str | None, count: int | None, as_json: 
             if m.moved:
                 line += f"  原定{_day(m.planned)}，因{'、'.join(m.moved_by)}顺延"
             click.echo(line)
-    except (InputError, CalendarError) as exc:
+    except (InputError, CalendarError, RulesetError) as exc:  # RulesetError: a --pack without a timeline
         raise _Fail(str(exc)) from None

@@ -44,10 +44,22 @@ def _shipped() -> tuple[RulesetSpec, ...]:
 _timeline_specs: dict[Any, tuple[RulesetSpec, ...]] = {}  # by the pack in effect (None: the shipped rules)
 
 
+def _rules_dir() -> str:
+    """Where the rule files in effect are: the active regulation pack's directory, else the shipped rules'."""
+    pack = ACTIVE_PACK.get()
+    return str(pack.directory) if pack is not None else str(ruleset_dir())
+
+
 def _declaring(names: list[str]) -> tuple[RulesetSpec, ...]:
     owners = [spec for spec in (runner(n).spec for n in names) if spec.timeline]
+    if not owners:
+        raise RulesetError("no rule file declares a 'timeline' (the meeting the time nodes are counted around), "
+                           "so these rules plan no meeting timeline or schedule", file=_rules_dir(),
+                           hint="a rule file's 'timeline:' key names the meeting and its time nodes: "
+                                "see docs/timeline.md")
     if len(owners) != 1:
-        raise RulesetError(f"{len(owners)} rule files declare a 'timeline'; exactly one may", file=str(ruleset_dir()))
+        raise RulesetError(f"{len(owners)} rule files declare a 'timeline'; exactly one may", file=_rules_dir(),
+                           hint="rule files declaring one: " + ", ".join(o.file for o in owners))
     owner = owners[0]
     assert owner.timeline is not None
     specs = [owner]
@@ -65,7 +77,7 @@ def timeline_spec(specs: Iterable[RulesetSpec] | None = None) -> TimelineSpec:
     for spec in (_shipped() if specs is None else specs):
         if spec.timeline is not None:
             return spec.timeline
-    raise RulesetError("no rule file declares a 'timeline'", file=str(ruleset_dir()))
+    raise RulesetError("no rule file declares a 'timeline'", file=_rules_dir(), hint="see docs/timeline.md")
 
 
 def declared_nodes(specs: Any = None) -> dict[str, TimeNodeSpec]:
@@ -91,7 +103,7 @@ def interval_node() -> TimeNodeSpec:
     nodes = declared_nodes()
     if key is None or key not in nodes:
         raise RulesetError("the 'timeline' names no 'interval' time node, so no schedule can be planned",
-                           file=str(ruleset_dir()))
+                           file=_rules_dir(), hint="see docs/timeline.md")
     return nodes[key]
 
 

@@ -75,3 +75,27 @@ def test_meeting_timeline_under_a_pack_without_a_timeline_is_a_ruleset_error_nam
         with pytest.raises(govrules.RulesetError) as caught:
             govrules.meeting_timeline("2027-01-04")
     assert caught.value.file.startswith(str(SECOND_TOWN)) and "docs/timeline.md" in str(caught.value)
+
+
+def test_a_catalogue_outside_the_pack_edited_on_disk_is_seen_when_the_pack_is_loaded_again(tmp_path: Path) -> None:
+    """A pack whose catalogue: is ../shared/clauses.yaml reloads (new words, new hash) when that file and its text change."""
+    shared, town = tmp_path / "shared", tmp_path / "town"
+    shared.mkdir()
+    town.mkdir()
+    for name in ("clauses.yaml", "example-town-work-rules.zh.txt"):
+        shutil.copy(SECOND_TOWN / name, shared / name)
+    for name in ("pack.yaml", "types.yaml", "quorum.yaml", "quorum.cases.yaml"):
+        shutil.copy(SECOND_TOWN / name, town / name)
+    meta = town / "pack.yaml"
+    meta.write_text(meta.read_text(encoding="utf-8").replace("catalogue: clauses.yaml",
+                                                             "catalogue: ../shared/clauses.yaml"), encoding="utf-8")
+    before = govrules.Pack.load(town)
+    with before.active():
+        assert "每月" in govrules.clause("1.1").text
+    for name in ("clauses.yaml", "example-town-work-rules.zh.txt"):
+        f = shared / name
+        _touch_later(f, f.read_text(encoding="utf-8").replace("一般每月召开一次", "一般每周召开一次"))
+    after = govrules.Pack.load(town)
+    assert after.hash != before.hash
+    with after.active():
+        assert "每周" in govrules.clause("1.1").text

@@ -82,6 +82,8 @@ class Pack:
     is_shipped: bool = False
     catalogue_file: Path | None = attrs.field(default=None, repr=False)  # its clauses.yaml, when it has one
     signature: tuple[Any, ...] = attrs.field(default=(), repr=False)  # its files' names, sizes, mtimes
+    # The catalogue and text it reads, wherever they are (catalogue: ../shared/clauses.yaml): paths, sizes, mtimes.
+    read_signature: tuple[Any, ...] = attrs.field(default=(), repr=False)
     _runners: dict[str, Runner] = attrs.field(factory=dict, repr=False)
     _lock: threading.Lock = attrs.field(factory=threading.Lock, repr=False)
 
@@ -98,9 +100,10 @@ class Pack:
         if not (directory / PACK_FILE).is_file():
             raise InputError("pack", f"a directory with {PACK_FILE} (docs/packs.md); none in {directory}", str(path))
         directory = directory.resolve()
-        pack = _load_cached(directory, _signature(directory))
-        if any(_signature(p.directory) != p.signature for p in pack.chain()[:-1]):
-            _load_cached.cache_clear()  # a base's files changed since: load the chain again
+        signature = _signature(directory)
+        pack = _load_cached(directory, signature)
+        if any(_stale(p, signature if p is pack else None) for p in pack.chain()):
+            _load_cached.cache_clear()  # a base's files, or a catalogue outside, changed since: load the chain again
             pack = _load_cached(directory, _signature(directory))
         return pack
 
@@ -258,6 +261,23 @@ def _signature(directory: Path) -> tuple[Any, ...]:
     return tuple(out)
 
 
+def _stats(files: Sequence[Path]) -> tuple[Any, ...]:
+    out = []
+    for f in files:
+        try:
+            st = f.stat()
+            out.append((str(f), st.st_size, st.st_mtime_ns))
+        except OSError:
+            out.append((str(f), None, None))
+    return tuple(out)
+
+
+def _stale(pack: Pack, signature: tuple[Any, ...] | None = None) -> bool:
+    """Whether a file ``pack`` was loaded from changed since (its directory's, or its catalogue and text elsewhere)."""
+    return ((_signature(pack.directory) if signature is None else signature) != pack.signature
+            or _stats([Path(entry[0]) for entry in pack.read_signature]) != pack.read_signature)
+
+
 @functools.lru_cache(maxsize=32)
 def _load_cached(directory: Path, signature: tuple[Any, ...], _seen: tuple[Path, ...] = ()) -> Pack:
     return _load(directory, _seen)
@@ -357,7 +377,7 @@ def _load(directory: Path, seen: tuple[Path, ...]) -> Pack:
         document=text_of("document", False) or (base.document if base else None),
         in_force_from=in_from, in_force_to=in_to, note=text_of("note", False), base=base,
         catalogue=catalogue, is_shipped=is_shipped, catalogue_file=hashed[0].resolve() if hashed else None,
-        signature=_signature(directory),
+        signature=_signature(directory), read_signature=_stats(hashed),
     )
 
 

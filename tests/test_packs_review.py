@@ -99,3 +99,22 @@ def test_a_catalogue_outside_the_pack_edited_on_disk_is_seen_when_the_pack_is_lo
     assert after.hash != before.hash
     with after.active():
         assert "每周" in govrules.clause("1.1").text
+
+
+def test_the_timeline_cache_does_not_keep_a_pack_alive(tmp_path: Path) -> None:
+    """A pack whose timeline was computed is freed once nothing else holds it (the cache keeps no pack for ever)."""
+    import weakref
+
+    from govrules import _packs
+
+    top = tmp_path / "top"
+    shutil.copytree(ROOT / "examples" / "packs" / "amended-monthly", top)
+    pack = govrules.Pack.load(top)
+    with pack.active():
+        assert govrules.meeting_timeline("2026-10-08").to_dict()["agenda_cutoff"]["date"] == "2026-09-28"
+    ref = weakref.ref(pack)
+    del pack
+    _packs._load_cached.cache_clear()
+    gc.collect()
+    assert ref() is None
+    assert govrules.meeting_timeline("2026-10-08").to_dict()["agenda_cutoff"]["date"] == "2026-09-29"

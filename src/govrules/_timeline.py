@@ -11,6 +11,8 @@ the files' ``time_nodes``, and the verdicts read the same declarations.
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import weakref
 from typing import Any, Iterable, Mapping
 
 import attrs
@@ -36,12 +38,23 @@ def _shipped() -> tuple[RulesetSpec, ...]:
     """The rule file in effect (shipped, or the active regulation pack's) that declares a
     ``timeline``, then the files it includes, in its order."""
     pack = ACTIVE_PACK.get()
-    if pack not in _timeline_specs:
-        _timeline_specs[pack] = _declaring(available())
-    return _timeline_specs[pack]
+    cache = _shipped_specs if pack is None else _timeline_specs
+    key = _SHIPPED if pack is None else pack
+    with _specs_lock:
+        found = cache.get(key)
+    if found is None:
+        found = _declaring(available())  # outside the lock: it loads rule files
+        with _specs_lock:
+            found = cache.setdefault(key, found)
+    return found
 
 
-_timeline_specs: dict[Any, tuple[RulesetSpec, ...]] = {}  # by the pack in effect (None: the shipped rules)
+# By the pack in effect, held weakly: a pack no longer used (edited and loaded again, or evicted
+# from Pack.load's cache) is freed with its runners. The shipped rules' are kept apart (None is no key).
+_timeline_specs: weakref.WeakKeyDictionary[Any, tuple[RulesetSpec, ...]] = weakref.WeakKeyDictionary()
+_SHIPPED = "shipped"
+_shipped_specs: dict[str, tuple[RulesetSpec, ...]] = {}
+_specs_lock = threading.Lock()
 
 
 def _rules_dir() -> str:

@@ -118,3 +118,14 @@ def test_the_timeline_cache_does_not_keep_a_pack_alive(tmp_path: Path) -> None:
     gc.collect()
     assert ref() is None
     assert govrules.meeting_timeline("2026-10-08").to_dict()["agenda_cutoff"]["date"] == "2026-09-29"
+
+
+def test_a_yaml_syntax_error_in_pack_yaml_points_at_docs_packs_md(tmp_path: Path) -> None:
+    """Invalid YAML in pack.yaml is a RulesetError at its file:line:col whose hint names docs/packs.md."""
+    town = _town(tmp_path)
+    (town / "pack.yaml").write_text("id: x\nversion: [1\ntitle: t\n", encoding="utf-8")
+    with pytest.raises(govrules.RulesetError) as caught:
+        govrules.Pack.load(town)
+    err = caught.value
+    assert err.file.endswith("pack.yaml") and err.line is not None and err.col is not None
+    assert err.hint is not None and "docs/packs.md" in err.hint

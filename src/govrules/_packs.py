@@ -286,7 +286,11 @@ def _load_cached(directory: Path, signature: tuple[Any, ...], _seen: tuple[Path,
 def _load(directory: Path, seen: tuple[Path, ...]) -> Pack:
     meta_file = directory / PACK_FILE
     text = _read(meta_file)
-    root = load_yaml(meta_file, text)
+    try:
+        root = load_yaml(meta_file, text)
+    except RulesetError as exc:  # the YAML's own error, with the pack's docs rather than only the rule files'
+        raise RulesetError(exc.message, file=exc.file, line=exc.line, col=exc.col, text=exc.text,
+                           hint=exc.hint or "pack.yaml: see docs/packs.md") from None
     lines = text.splitlines()
 
     def fail(message: str, node: Any = None, key: Any = None, hint: str | None = None) -> RulesetError:

@@ -129,3 +129,24 @@ def test_a_yaml_syntax_error_in_pack_yaml_points_at_docs_packs_md(tmp_path: Path
     err = caught.value
     assert err.file.endswith("pack.yaml") and err.line is not None and err.col is not None
     assert err.hint is not None and "docs/packs.md" in err.hint
+
+
+def test_an_amendment_across_a_line_break_of_the_text_amends_it(tmp_path: Path) -> None:
+    """amend: words the text wraps over a line break (one space in clauses.yaml) are found and replaced in text and clause."""
+    base = _town(tmp_path, "base")
+    text_file = base / "example-town-work-rules.zh.txt"
+    text_file.write_text(text_file.read_text(encoding="utf-8").replace("一般每月召开一次", "一般每月召开\n一次"),
+                         encoding="utf-8")
+    clauses = base / "clauses.yaml"
+    clauses.write_text(clauses.read_text(encoding="utf-8").replace("一般每月召开一次", "一般每月召开 一次"),
+                       encoding="utf-8")
+    govrules.Pack.load(base)  # the wrapped text and its catalogue agree
+    top = tmp_path / "top"
+    top.mkdir()
+    (top / "pack.yaml").write_text("base: ../base\nversion: weekly\namend:\n"
+                                   "  - {clause: '1.1', replace: 一般每月召开 一次, with: 一般每周召开一次}\n",
+                                   encoding="utf-8")
+    with govrules.Pack.load(top).active():
+        assert "一般每周召开一次，由镇长" in govrules.clause("1.1").text
+        assert "一般每周召开一次，由镇长" in govrules.clause("1").text
+

@@ -19,6 +19,7 @@ import datetime as dt
 import functools
 import hashlib
 import os
+import re
 import threading
 from importlib import resources
 from pathlib import Path
@@ -420,10 +421,13 @@ def _amend(catalogue: Catalogue, amendments: Any, fail: Any) -> Catalogue:
         if own.count(old_n) != 1:
             raise fail(f"'replace' occurs {own.count(old_n)} times in clause {cid} ({clauses[cid].label}); "
                        "quote words that occur there exactly once", node, "replace")
-        if text.count(old) != 1:
-            raise fail(f"'replace' occurs {text.count(old)} times in the regulation's text; quote more of it "
+        # In the text, a space of the (normalised) words matches any run of whitespace: a line break
+        # where the text wraps, a tab between a table's cells.
+        found = list(re.finditer(r"\s+".join(re.escape(w) for w in old_n.split(" ")), text))
+        if len(found) != 1:
+            raise fail(f"'replace' occurs {len(found)} times in the regulation's text; quote more of it "
                        "so that it occurs exactly once", node, "replace")
-        text = text.replace(old, new)
+        text = text[:found[0].start()] + new + text[found[0].end():]
         changed = own.replace(old_n, new_n)
         ancestors = set()
         up = parent_id(cid)

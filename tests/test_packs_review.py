@@ -13,6 +13,7 @@ from click.testing import CliRunner
 import govrules
 from govrules import _timeline
 from govrules._cli import cli
+from govrules._packs import resolve
 
 ROOT = Path(__file__).resolve().parent.parent
 SECOND_TOWN = ROOT / "examples" / "packs" / "second-town"
@@ -150,3 +151,17 @@ def test_an_amendment_across_a_line_break_of_the_text_amends_it(tmp_path: Path) 
         assert "一般每周召开一次，由镇长" in govrules.clause("1.1").text
         assert "一般每周召开一次，由镇长" in govrules.clause("1").text
 
+
+
+def test_an_amendment_in_force_before_its_base_is_refused_at_its_line(tmp_path: Path) -> None:
+    """An overlay whose in_force_from is not after its base's is a RulesetError at that line (as_of would pick the base after it)."""
+    top = tmp_path / "top"
+    top.mkdir()
+    (top / "pack.yaml").write_text(f"base: {SECOND_TOWN}\nversion: amended\nin_force_from: 2026-07-01\n",
+                                   encoding="utf-8")
+    with pytest.raises(govrules.RulesetError) as caught:
+        govrules.Pack.load(top)
+    assert caught.value.line == 3 and "2027-01-01" in str(caught.value)
+    (top / "pack.yaml").write_text(f"base: {SECOND_TOWN}\nversion: amended\nin_force_from: 2027-07-01\n",
+                                   encoding="utf-8")
+    assert resolve(top, "2028-01-01").version == "amended"

@@ -346,6 +346,10 @@ def _load(directory: Path, seen: tuple[Path, ...]) -> Pack:
     in_from, in_to = date_of("in_force_from"), date_of("in_force_to")
     if in_from and in_to and in_to < in_from:
         raise fail("'in_force_to' is before 'in_force_from'", root, "in_force_to")
+    if base is not None and in_from and base.in_force_from and in_from <= base.in_force_from:
+        # Else as_of would pick the amendment until its base's date and the base after it.
+        raise fail(f"'in_force_from' ({in_from}) is not after the in_force_from of the version it amends "
+                   f"({base.describe()})", root, "in_force_from")
 
     catalogue_ref = text_of("catalogue", base is None)
     hashed: list[Path] = []

@@ -165,3 +165,19 @@ def test_an_amendment_in_force_before_its_base_is_refused_at_its_line(tmp_path: 
     (top / "pack.yaml").write_text(f"base: {SECOND_TOWN}\nversion: amended\nin_force_from: 2027-07-01\n",
                                    encoding="utf-8")
     assert resolve(top, "2028-01-01").version == "amended"
+
+
+@pytest.mark.parametrize("base_text", ["", "[1]\n", "just words\n"])
+def test_an_overlay_on_a_base_rule_file_that_is_not_a_mapping_is_the_bases_ruleset_error(
+        tmp_path: Path, base_text: str) -> None:
+    """An overlay on an empty (or list, or scalar) base rule file reports the base file's RulesetError, not a crash."""
+    base = _town(tmp_path, "base")
+    (base / "quorum.yaml").write_text(base_text, encoding="utf-8")
+    top = tmp_path / "top"
+    top.mkdir()
+    (top / "pack.yaml").write_text("base: ../base\nversion: top\n", encoding="utf-8")
+    (top / "quorum.yaml").write_text("title: x\nrules:\n  - {id: quorum.met, message: y}\n", encoding="utf-8")
+    with pytest.raises(govrules.RulesetError) as caught:
+        govrules.Pack.load(top).runner("quorum")
+    assert caught.value.file.endswith(str(Path("base") / "quorum.yaml")), str(caught.value)
+    assert "mapping" in str(caught.value)

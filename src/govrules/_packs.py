@@ -496,6 +496,8 @@ def merge_overlay(root: CommentedMap, overlay: Any, file: str, text: str,
         if k not in _OVERLAY_KEYS:
             raise fail(f"unknown key '{k}' in an overlay rule file", overlay, k,
                        hint=did_you_mean(str(k), _OVERLAY_KEYS))
+    if not isinstance(root, CommentedMap):
+        return  # the base's own error (a rule file is a mapping) is reported when it is parsed
     if "ruleset" in overlay and overlay["ruleset"] != root.get("ruleset"):
         raise fail(f"the overlay is for ruleset '{overlay['ruleset']}' but its base is '{root.get('ruleset')}'",
                    overlay, "ruleset")

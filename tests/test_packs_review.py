@@ -181,3 +181,17 @@ def test_an_overlay_on_a_base_rule_file_that_is_not_a_mapping_is_the_bases_rules
         govrules.Pack.load(top).runner("quorum")
     assert caught.value.file.endswith(str(Path("base") / "quorum.yaml")), str(caught.value)
     assert "mapping" in str(caught.value)
+
+
+def test_an_overlay_rule_entry_with_an_empty_id_is_a_ruleset_error_at_its_line(tmp_path: Path) -> None:
+    """rules: [{id: (empty)}] in an overlay names the overlay's line, even when a base rule entry has no id either."""
+    base = _town(tmp_path, "base")
+    quorum = base / "quorum.yaml"
+    quorum.write_text(quorum.read_text(encoding="utf-8").rstrip("\n") + "\n  - not a rule\n", encoding="utf-8")
+    top = tmp_path / "top"
+    top.mkdir()
+    (top / "pack.yaml").write_text("base: ../base\nversion: top\n", encoding="utf-8")
+    (top / "quorum.yaml").write_text("rules:\n  - id:\n    message: y\n", encoding="utf-8")
+    with pytest.raises(govrules.RulesetError) as caught:
+        govrules.Pack.load(top).runner("quorum")
+    assert "top" in caught.value.file and caught.value.line == 2 and "'id'" in str(caught.value)

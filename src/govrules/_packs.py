@@ -528,7 +528,7 @@ def merge_overlay(root: CommentedMap, overlay: Any, file: str, text: str,
         if key in overlay and not isinstance(overlay[key], CommentedSeq):
             raise fail(f"'{key}' of an overlay is a list", overlay, key)
     for i, node in enumerate(overlay.get("rules") or ()):
-        if not isinstance(node, CommentedMap) or "id" not in node:
+        if not isinstance(node, CommentedMap) or node.get("id") is None:
             raise fail("each entry of 'rules' names the 'id' of the base's rule it changes", overlay["rules"], i)
         if node["id"] not in ids:
             hint = did_you_mean(str(node["id"]), known)

@@ -195,3 +195,44 @@ def test_an_overlay_rule_entry_with_an_empty_id_is_a_ruleset_error_at_its_line(t
     with pytest.raises(govrules.RulesetError) as caught:
         govrules.Pack.load(top).runner("quorum")
     assert "top" in caught.value.file and caught.value.line == 2 and "'id'" in str(caught.value)
+
+
+FIXTURE = ROOT / "examples" / "packs" / "amended-monthly"
+
+
+def _records(tmp_path: Path) -> tuple[Path, str]:
+    import json
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from test_packs import MEETING
+
+    text = "\n".join(json.dumps({"meeting": MEETING}, ensure_ascii=False) for _ in range(2)) + "\n"
+    return tmp_path / "records.jsonl", text
+
+
+def test_diff_records_not_in_utf8_exit_2_naming_the_file_and_read_with_encoding(tmp_path: Path) -> None:
+    """diff --records of a GB18030 file is exit 2 saying it is not UTF-8 (as check --batch), and --encoding reads it."""
+    import json
+
+    path, text = _records(tmp_path)
+    path.write_bytes(text.encode("gb18030"))
+    args = ["diff", "govrules:rulesets", str(FIXTURE), "--records", str(path), "--ruleset", "meeting",
+            "--workers", "1", "--json"]
+    r = run(*args)
+    assert r.exit_code == 2 and "not UTF-8" in r.output and str(path) in r.output, r.output
+    ok = run(*args, "--encoding", "gb18030")
+    assert ok.exit_code == 1, ok.output
+    d = json.loads(ok.stdout)
+    assert d["skipped"] == 0 and d["compared"] == 245 + 2
+
+
+def test_diff_records_that_are_one_pretty_printed_document_exit_2(tmp_path: Path) -> None:
+    """diff --records of one pretty-printed JSON document is refused (exit 2), not skipped line by line."""
+    import json
+
+    path, text = _records(tmp_path)
+    path.write_text(json.dumps(json.loads(text.splitlines()[0]), ensure_ascii=False, indent=2), encoding="utf-8")
+    r = run("diff", "govrules:rulesets", str(FIXTURE), "--records", str(path), "--ruleset", "meeting",
+            "--workers", "1")
+    assert r.exit_code == 2 and "one JSON document" in r.output, r.output

@@ -11,21 +11,29 @@ from typing import Any, Iterator, Sequence
 import click
 
 from ._batch import run_batch
+from ._batch_cli import _lines as _batch_lines
+from ._batch_cli import _Stop
 from ._cli_common import _Fail, calendar_option
 from ._diff import Tally, diff_cases, diff_records, render
 from ._errors import GovrulesError
+from ._facts_io import check_encoding
 from ._packs import Pack, resolve
 
 
-def _lines(path: str) -> Iterator[str]:
-    """The lines of ``path`` (``-``: standard input), read once however many packs take them."""
+def _lines(path: str, encoding: str) -> Iterator[str]:
+    """The lines of ``path`` (``-``: standard input), read once however many packs take them.
+
+    Read as ``check --batch`` reads them: text that is not in ``encoding``, or one pretty-printed
+    JSON document, stops the run (``_Stop``) instead of every line being skipped as a bad record.
+    """
+    name = "<stdin>" if path == "-" else path
     if path != "-":
-        with open(path, encoding="utf-8", errors="surrogateescape") as f:
-            yield from f
+        with open(path, encoding=encoding) as text:
+            yield from _batch_lines(text, name)
         return
-    text = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="surrogateescape")
+    text = io.TextIOWrapper(sys.stdin.buffer, encoding=encoding)
     try:
-        yield from text
+        yield from _batch_lines(text, name)
     finally:
         text.detach()  # else collecting the wrapper would close the caller's stdin
 
@@ -36,6 +44,7 @@ def _lines(path: str) -> Iterator[str]:
 @click.option("--records", "records_path", type=click.Path(dir_okay=False, exists=True, allow_dash=True),
               help="Also compare every record of this JSON Lines file (facts, as for `check --batch`; - reads stdin).")
 @click.option("--ruleset", help="The ruleset the --records are for.")
+@click.option("--encoding", default=None, help="The text encoding of --records (default UTF-8; e.g. gb18030).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Processes per pack for --records (default: one per core).")
@@ -44,8 +53,9 @@ def _lines(path: str) -> Iterator[str]:
 @click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD",
               help="Compare the versions of BASE and of AMENDED in force on this day (each picked among its bases).")
 @calendar_option
-def diff_command(base: str, amended: str, records_path: str | None, ruleset: str | None, as_json: bool,
-                 workers: int | None, examples: int, as_of: str | None, calendars: Sequence[str]) -> None:
+def diff_command(base: str, amended: str, records_path: str | None, ruleset: str | None, encoding: str | None,
+                 as_json: bool, workers: int | None, examples: int, as_of: str | None,
+                 calendars: Sequence[str]) -> None:
     """Evaluate BASE's spec cases (and --records) under the packs BASE and AMENDED; report what changes.
 
     A verdict changes when its outcome, clauses or needs differ; each change is grouped under the
@@ -64,10 +74,12 @@ def diff_command(base: str, amended: str, records_path: str | None, ruleset: str
         diff_cases(before, after, tally)
         if records_path:
             assert ruleset is not None
-            _records(before, after, ruleset, records_path, workers, calendars, tally)
+            _records(before, after, ruleset, records_path, check_encoding(encoding), workers, calendars, tally)
         result = tally.result(before, after)
-    except GovrulesError as exc:
+    except (GovrulesError, _Stop) as exc:
         raise _Fail(str(exc)) from None
+    except OSError as exc:  # --records exists but cannot be read
+        raise _Fail(f"{records_path}: cannot be read ({exc.strerror or exc})") from None
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, sort_keys=True, indent=2))
     else:
@@ -88,14 +100,14 @@ def _version(path: str, as_of: str | None, which: str) -> Pack:
     return found
 
 
-def _records(before: Pack, after: Pack, ruleset: str, path: str, workers: int | None,
+def _records(before: Pack, after: Pack, ruleset: str, path: str, encoding: str, workers: int | None,
              calendars: Sequence[str], tally: Tally) -> None:
     """Stream the records through both packs side by side (each on its own worker processes).
 
     The records are read once (stdin can be read only once) and handed to both runs; the runs go
     in step, so what is buffered between them is bounded by the chunks in flight.
     """
-    first, second = itertools.tee(_lines(path))
+    first, second = itertools.tee(_lines(path, encoding))
     one = run_batch(ruleset, first, workers=workers, calendar_files=calendars, pack=before)
     two = run_batch(ruleset, second, workers=workers, calendar_files=calendars, pack=after)
     bar: Any = None

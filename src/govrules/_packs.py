@@ -263,7 +263,7 @@ def _signature(directory: Path) -> tuple[Any, ...]:
 
 
 def _stats(files: Sequence[Path]) -> tuple[Any, ...]:
-    out = []
+    out: list[tuple[str, int | None, int | None]] = []
     for f in files:
         try:
             st = f.stat()

@@ -236,3 +236,31 @@ def test_diff_records_that_are_one_pretty_printed_document_exit_2(tmp_path: Path
     r = run("diff", "govrules:rulesets", str(FIXTURE), "--records", str(path), "--ruleset", "meeting",
             "--workers", "1")
     assert r.exit_code == 2 and "one JSON document" in r.output, r.output
+
+
+def test_the_service_started_with_a_pack_without_a_timeline_answers_404_not_500() -> None:
+    """GET /v1/timeline/{date} under a pack that declares no timeline is a 404 problem naming why, not a 500."""
+    from starlette.testclient import TestClient
+
+    from govrules._serve import create_app
+
+    client = TestClient(create_app(pack=str(SECOND_TOWN)), raise_server_exceptions=False)
+    r = client.get("/v1/timeline/2027-01-04")
+    assert r.status_code == 404, r.text
+    body = r.json()
+    assert body["type"] == "urn:govrules:problem:no-timeline" and "timeline" in body["detail"]
+    assert str(SECOND_TOWN) not in body["detail"]  # no server path in an answer
+
+
+def test_the_openapi_document_of_a_service_with_a_pack_without_a_timeline_is_served() -> None:
+    """/openapi.json under a pack with no timeline is 200; its timeline route answers only the 404 problem."""
+    from starlette.testclient import TestClient
+
+    from govrules._serve import create_app
+
+    client = TestClient(create_app(pack=str(SECOND_TOWN)), raise_server_exceptions=False)
+    r = client.get("/openapi.json")
+    assert r.status_code == 200, r.text
+    doc = r.json()
+    assert "Timeline" not in doc["components"]["schemas"]
+    assert list(doc["paths"]["/v1/timeline/{date}"]["get"]["responses"]) == ["404"]

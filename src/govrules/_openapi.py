@@ -14,7 +14,7 @@ from typing import Any
 from . import _catalogue, _packs
 from ._rulesets import runner
 from ._schema import openapi_components
-from ._timeline import declared_nodes, timeline_spec
+from ._timeline import NoTimelineError, declared_nodes, timeline_spec
 
 _PROBLEM = {
     "type": "object",
@@ -97,9 +97,13 @@ def _document(names: tuple[str, ...], pack: Any = None) -> dict[str, Any]:  # pa
     schemas["Problem"] = _PROBLEM
     schemas["Finding"] = _FINDING
     # One key per time node the rule files declare (CONTRACT §4's six for the shipped files).
-    timeline_keys = list(declared_nodes())
-    schemas["Timeline"] = {"type": "object", "properties": {k: _DATED for k in timeline_keys},
-                           "required": timeline_keys}
+    try:
+        timeline_keys: list[str] | None = list(declared_nodes())
+    except NoTimelineError:  # a regulation pack that plans no meetings: the route answers 404
+        timeline_keys = None
+    if timeline_keys is not None:
+        schemas["Timeline"] = {"type": "object", "properties": {k: _DATED for k in timeline_keys},
+                               "required": timeline_keys}
     schemas["Clause"] = {"type": "object", "properties": {
         "id": {"type": "string"}, "label": {"type": "string"}, "text": {"type": "string"},
         "computable": {"type": "boolean"}, "reason": {"type": ["string", "null"]}},
@@ -121,11 +125,16 @@ def _document(names: tuple[str, ...], pack: Any = None) -> dict[str, Any]:  # pa
         "operationId": "clause", "summary": "a clause's label and words (by its id, or by its label as the regulation prints it)",
         "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
         "responses": _ok("Clause", "the clause") | _problems(404)}}
+    date_param = [{"name": "date", "in": "path", "required": True, "schema": {"type": "string", "format": "date"}}]
     paths["/v1/timeline/{date}"] = {"get": {
         "operationId": "timeline", "summary": f"the deadlines around a meeting ({timeline_spec().meeting}) in working days",
-        "parameters": [{"name": "date", "in": "path", "required": True,
-                        "schema": {"type": "string", "format": "date"}}],
-        "responses": _ok("Timeline", "one date per declared time node") | _problems(400, 422)}}
+        "parameters": date_param,
+        "responses": _ok("Timeline", "one date per declared time node") | _problems(400, 422)}} \
+        if timeline_keys is not None else {"get": {
+            "operationId": "timeline", "summary": "none: the rules this service answers with declare no timeline",
+            "parameters": date_param,
+            "responses": {"404": {"description": "no timeline (problem type no-timeline)", "content": {
+                "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}}}}
     paths["/healthz"] = {"get": {"operationId": "healthz", "summary": "the server is up",
                                  "responses": {"200": {"description": "ok"}}}}
     try:

@@ -30,7 +30,7 @@ from ._packs import Pack
 from ._rulesets import available, runner
 from ._schema import schema
 from ._suggest import did_you_mean
-from ._timeline import meeting_timeline
+from ._timeline import NoTimelineError, meeting_timeline
 
 MAX_BODY = 1 << 20
 _SETTINGS_ENV = "GOVRULES_SERVE_SETTINGS"
@@ -208,6 +208,10 @@ def _app(max_body: int, decision_log: DecisionLog | None, calendar: WorkingCalen
             raise Problem(400, "bad-input", "输入有误（bad input）", str(exc), field="date") from None
         except CalendarError as exc:
             raise _calendar_problem(exc) from None
+        except NoTimelineError:  # a pack that plans no meetings (examples/packs/second-town): not a bug
+            raise Problem(404, "no-timeline", "没有会议时间节点（no timeline）",
+                          "the rules this service answers with declare no 'timeline', so they set no "
+                          "meeting deadlines") from None
 
     async def healthz(request: Request) -> Response:
         body: dict[str, Any] = {"status": "ok", "rulesets": list(names)}

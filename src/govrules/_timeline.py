@@ -57,6 +57,10 @@ _shipped_specs: dict[str, tuple[RulesetSpec, ...]] = {}
 _specs_lock = threading.Lock()
 
 
+class NoTimelineError(RulesetError):
+    """No rule file in effect declares a ``timeline`` (a regulation pack that plans no meetings)."""
+
+
 def _rules_dir() -> str:
     """Where the rule files in effect are: the active regulation pack's directory, else the shipped rules'."""
     pack = ACTIVE_PACK.get()
@@ -66,7 +70,7 @@ def _rules_dir() -> str:
 def _declaring(names: list[str]) -> tuple[RulesetSpec, ...]:
     owners = [spec for spec in (runner(n).spec for n in names) if spec.timeline]
     if not owners:
-        raise RulesetError("no rule file declares a 'timeline' (the meeting the time nodes are counted around), "
+        raise NoTimelineError("no rule file declares a 'timeline' (the meeting the time nodes are counted around), "
                            "so these rules plan no meeting timeline or schedule", file=_rules_dir(),
                            hint="a rule file's 'timeline:' key names the meeting and its time nodes: "
                                 "see docs/timeline.md")
@@ -90,7 +94,7 @@ def timeline_spec(specs: Iterable[RulesetSpec] | None = None) -> TimelineSpec:
     for spec in (_shipped() if specs is None else specs):
         if spec.timeline is not None:
             return spec.timeline
-    raise RulesetError("no rule file declares a 'timeline'", file=_rules_dir(), hint="see docs/timeline.md")
+    raise NoTimelineError("no rule file declares a 'timeline'", file=_rules_dir(), hint="see docs/timeline.md")
 
 
 def declared_nodes(specs: Any = None) -> dict[str, TimeNodeSpec]:

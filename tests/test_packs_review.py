@@ -264,3 +264,21 @@ def test_the_openapi_document_of_a_service_with_a_pack_without_a_timeline_is_ser
     doc = r.json()
     assert "Timeline" not in doc["components"]["schemas"]
     assert list(doc["paths"]["/v1/timeline/{date}"]["get"]["responses"]) == ["404"]
+
+
+def test_a_file_replaced_while_the_pack_is_listed_does_not_escape_as_an_os_error(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file listed in the pack's directory but gone when read (an editor's atomic save) is skipped, not a FileNotFoundError."""
+    town = _town(tmp_path)
+    ghost = town / ".quorum.yaml.swp.yaml"  # listed, then renamed away before it is read
+    real_iterdir, real_is_file = Path.iterdir, Path.is_file
+
+    def iterdir(self: Path):
+        yield from real_iterdir(self)
+        if self == town.resolve() or self == town:
+            yield ghost
+
+    monkeypatch.setattr(Path, "iterdir", iterdir)
+    monkeypatch.setattr(Path, "is_file", lambda self: True if self == ghost else real_is_file(self))
+    pack = govrules.Pack.load(town)
+    assert pack.version == "2027" and pack.available() == ["quorum"]

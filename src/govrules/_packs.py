@@ -256,9 +256,12 @@ def _signature(directory: Path) -> tuple[Any, ...]:
     """Names, sizes and mtimes of a pack's files: a changed file is a new load, not a stale one."""
     out = []
     for f in sorted(directory.iterdir()):
-        if f.is_file():
-            st = f.stat()
-            out.append((f.name, st.st_size, st.st_mtime_ns))
+        try:
+            if f.is_file():
+                st = f.stat()
+                out.append((f.name, st.st_size, st.st_mtime_ns))
+        except FileNotFoundError:
+            continue  # replaced between listing and reading (an editor's save): gone, so not part of the pack
     return tuple(out)
 
 
@@ -379,7 +382,13 @@ def _load(directory: Path, seen: tuple[Path, ...]) -> Pack:
     if base is not None:
         h.update(base.hash.encode() + b"\0")
     for f in sorted(p for p in directory.iterdir() if p.is_file() and p.suffix in (".yaml", ".txt")) + hashed:
-        h.update(f.name.encode("utf-8", "surrogatepass") + b"\0" + f.read_bytes() + b"\0")
+        try:
+            content = f.read_bytes()
+        except FileNotFoundError:
+            continue  # replaced or removed since it was listed (an editor's save): not part of this load
+        except OSError as exc:
+            raise RulesetError(f"cannot read the file: {exc}", file=str(f)) from None
+        h.update(f.name.encode("utf-8", "surrogatepass") + b"\0" + content + b"\0")
     return Pack(
         id=pack_id, version=version, title=title, directory=directory, hash=h.hexdigest()[:16],
         issuer=text_of("issuer", False) or (base.issuer if base else None),

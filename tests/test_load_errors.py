@@ -150,3 +150,13 @@ def test_unique_must_name_a_field_of_the_items(tmp_path):
     path.write_text(text, encoding="utf-8")
     err = error_for(path)
     assert "no field 'nmae'" in str(err) and "did you mean 'name'?" in str(err) and err.line is not None
+
+
+def test_an_error_whose_hint_names_its_own_page_does_not_also_point_at_the_rule_file_format():
+    """A RulesetError with a hint naming a docs/ page (pack.yaml, catalogue) ends with that page, not ruleset-format.md."""
+    from govrules import RulesetError
+
+    own = RulesetError("pack.yaml needs 'id'", file="town/pack.yaml", line=1, hint="docs/packs.md")
+    assert str(own).endswith("    docs/packs.md") and "ruleset-format" not in str(own)
+    plain = RulesetError("unknown key", file="town/meeting.yaml", line=3, hint="did you mean 'rules'?")
+    assert str(plain).endswith("    did you mean 'rules'?\n    see docs/ruleset-format.md")

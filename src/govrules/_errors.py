@@ -68,7 +68,8 @@ class RulesetError(GovrulesError, ValueError):
             parts.append(f"    {text[:200]}…" if len(text) > 200 else f"    {text}")
         if hint:
             parts.append(f"    {hint}")
-        parts.append("    see docs/ruleset-format.md")
+        if not (hint and "docs/" in hint):  # a hint naming its own page (packs, catalogue) says where to read more
+            parts.append("    see docs/ruleset-format.md")
         super().__init__("\n".join(parts))
 
 

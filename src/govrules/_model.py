@@ -84,6 +84,17 @@ class FieldSpec:
     where: Where | None = attrs.field(default=None, eq=False)
 
 
+def _each_fields(f: FieldSpec) -> list[FieldSpec]:
+    """``f`` and the fields inside it (at any depth) whose list items become engine facts (``each``)."""
+    found = []
+    if f.each:
+        found.append(f)
+    if f.type.kind == "object":
+        for sub in f.type.fields:
+            found.extend(_each_fields(sub))
+    return found
+
+
 @attrs.frozen
 class Ref:
     """A reference to a field of a fact matched by the same rule: ``document.in_charge``."""

@@ -20,11 +20,9 @@ from pathlib import Path
 from typing import Any, Callable
 
 from . import _catalogue, _diskcache
-from ._check import check
 from ._errors import InputError, RulesetError
 from ._model import RulesetSpec, TypeSpec
 from ._run import Runner
-from ._suggest import did_you_mean
 
 # The file names _load gives types.yaml and the prove pool; repeated here because _load is
 # imported only when a rule file is parsed (below). tests/test_startup.py pins that they agree.
@@ -39,6 +37,15 @@ def load_ruleset(*args: Any, **kwargs: Any) -> RulesetSpec:
     from ._load import load_ruleset as load
 
     return load(*args, **kwargs)
+
+
+# The load-time checks (_check, _check_hazards, the did-you-mean machinery) run only on a rule
+# file the cache has no entry for: a warm first verdict never imports them (tests/test_startup.py).
+# A wrapper for the same reason as load_ruleset's.
+def check(*args: Any, **kwargs: Any) -> None:
+    from ._check import check as run_checks
+
+    run_checks(*args, **kwargs)
 
 
 _lock = threading.Lock()
@@ -123,6 +130,8 @@ def runner(name: str) -> Runner:
         return found
     names = available()
     if name not in names:
+        from ._suggest import did_you_mean
+
         hint = did_you_mean(name, names)
         raise InputError("ruleset", "one of " + ", ".join(names) + (f"; {hint}" if hint else ""), name)
     made = Runner(load_file(ruleset_dir() / f"{name}.yaml"))

@@ -6,7 +6,7 @@ import copy
 import functools
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
@@ -18,7 +18,78 @@ KINDS = SCALAR_KINDS + ("list", "object", "mapping")
 OPERATORS = ("equals", "not", "in", "not_in", "at_least", "at_most", "more_than", "less_than", "present")
 
 
-@attrs.frozen
+# ---- what a rule file says ------------------------------------------------------------------
+#
+# attrs compiles the methods it generates for each class when the class is built, at every
+# import: for these fifteen spec classes that was ~7 ms of a warm process's first verdict,
+# mostly __repr__, __eq__ and __hash__, which a verdict never calls (a checked spec comes from
+# the on-disk cache, and is unpickled without them). They are written once here instead, with
+# what attrs' generated methods do: the same repr text (fields with repr=False left out, "..."
+# for a cycle), == over the fields with eq=True and NotImplemented for another class, and a
+# hash over those fields (tests/test_model_methods.py compares them with attrs' own). Only
+# __init__ (with its defaults and factories) is still generated. The verdict classes below
+# keep attrs' generated methods.
+
+_repr_state = threading.local()
+
+
+@functools.cache
+def _fields_for(cls: type) -> tuple[tuple[tuple[str, Any], ...], tuple[str, ...], tuple[str, ...]]:
+    """``cls``'s fields as its methods use them: (name, repr) pairs, eq names, hash names."""
+    fields = attrs.fields(cls)
+    return (tuple((a.name, a.repr) for a in fields if a.repr is not False),
+            tuple(a.name for a in fields if a.eq),
+            tuple(a.name for a in fields if a.hash is True or (a.hash is None and a.eq is True)))
+
+
+def _spec_repr(self: Any) -> str:
+    try:
+        seen = _repr_state.seen
+    except AttributeError:
+        seen = _repr_state.seen = set()
+    if id(self) in seen:
+        return "..."
+    seen.add(id(self))
+    try:
+        cls = self.__class__
+        return (cls.__qualname__.rsplit(">.", 1)[-1] + "("
+                + ", ".join(f"{name}={getattr(self, name)!r}" if shown is True
+                            else f"{name}={shown(getattr(self, name))}"
+                            for name, shown in _fields_for(cls)[0]) + ")")
+    finally:
+        seen.discard(id(self))
+
+
+def _spec_eq(self: Any, other: Any) -> Any:
+    if other.__class__ is not self.__class__:
+        return NotImplemented
+    result: Any = True
+    for name in _fields_for(self.__class__)[1]:
+        # As attrs' `self.a == other.a and self.b == other.b ...`: the first false comparison.
+        result = getattr(self, name) == getattr(other, name)
+        if not result:
+            return result
+    return result
+
+
+def _spec_hash(self: Any) -> int:
+    cls = self.__class__
+    return hash((cls.__module__, cls.__qualname__, *(getattr(self, name) for name in _fields_for(cls)[2])))
+
+
+_C = TypeVar("_C", bound=type)
+
+
+def _spec(cls: _C) -> _C:
+    """``attrs.frozen`` with the spec classes' shared __repr__, __eq__ and __hash__ (attrs detects them)."""
+    cls.__repr__ = _spec_repr  # type: ignore[assignment]
+    cls.__eq__ = _spec_eq  # type: ignore[assignment]
+    cls.__hash__ = _spec_hash  # type: ignore[assignment]
+    return attrs.frozen(cls)
+
+
+
+@_spec
 class Where:
     """A place in a rule file, for error messages."""
 
@@ -35,7 +106,7 @@ class Where:
         return out
 
 
-@attrs.frozen
+@_spec
 class TypeSpec:
     """A field's type: scalar kinds, enums (code → Chinese term), lists, objects, mappings."""
 
@@ -70,7 +141,7 @@ class TypeSpec:
         }.get(self.kind, self.kind)
 
 
-@attrs.frozen
+@_spec
 class FieldSpec:
     name: str
     type: TypeSpec
@@ -95,7 +166,7 @@ def _each_fields(f: FieldSpec) -> list[FieldSpec]:
     return found
 
 
-@attrs.frozen
+@_spec
 class Ref:
     """A reference to a field of a fact matched by the same rule: ``document.in_charge``."""
 
@@ -106,7 +177,7 @@ class Ref:
         return f"{self.fact}.{self.field}"
 
 
-@attrs.frozen
+@_spec
 class Condition:
     field: str
     op: str
@@ -114,7 +185,7 @@ class Condition:
     where: Where | None = attrs.field(default=None, eq=False)
 
 
-@attrs.frozen
+@_spec
 class Pattern:
     """One fact a rule matches: its name (= fact type) and the conditions on its fields."""
 
@@ -124,7 +195,7 @@ class Pattern:
     where: Where | None = attrs.field(default=None, eq=False)
 
 
-@attrs.frozen
+@_spec
 class Assertion:
     """A fact a rule asserts for the next rules (forward chaining)."""
 
@@ -133,7 +204,7 @@ class Assertion:
     where: Where | None = attrs.field(default=None, eq=False)
 
 
-@attrs.frozen
+@_spec
 class Then:
     outcome: str | None = None
     data: tuple[tuple[str, Any], ...] = ()  # finding data: key → literal or Ref
@@ -142,7 +213,7 @@ class Then:
     where: Where | None = attrs.field(default=None, eq=False)
 
 
-@attrs.frozen
+@_spec
 class RuleSpec:
     id: str
     clause: str
@@ -162,7 +233,7 @@ class RuleSpec:
     positions: Mapping[str, Where] = attrs.field(factory=dict, eq=False, repr=False)
 
 
-@attrs.frozen
+@_spec
 class DeriveSpec:
     """A derived field computed in Python before the engine runs, by a named function."""
 
@@ -174,7 +245,7 @@ class DeriveSpec:
     where: Where | None = attrs.field(default=None, eq=False)
 
 
-@attrs.frozen
+@_spec
 class TimeNodeSpec:
     """A deadline the regulation sets around a meeting, declared once (CONTRACT §4).
 
@@ -193,7 +264,7 @@ class TimeNodeSpec:
     where: Where | None = attrs.field(default=None, eq=False)
 
 
-@attrs.frozen
+@_spec
 class TimelineSpec:
     """What a timeline of this file's time nodes is called and made of (``timeline:``).
 
@@ -210,14 +281,14 @@ class TimelineSpec:
     where: Where | None = attrs.field(default=None, eq=False)
 
 
-@attrs.frozen
+@_spec
 class OutcomeSpec:
     id: str
     label: str
     allowed: bool
 
 
-@attrs.frozen
+@_spec
 class DataSpec:
     """One key of the verdict's ``data``: copied from a fact, or collected from fired rules."""
 
@@ -229,7 +300,7 @@ class DataSpec:
     where: Where | None = attrs.field(default=None, eq=False)
 
 
-@attrs.frozen
+@_spec
 class RulesetSpec:
     name: str
     title: str

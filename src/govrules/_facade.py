@@ -6,7 +6,7 @@ import datetime as dt
 import functools
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence, TypeVar, Union, cast
 
-from . import _log, _remedies
+from . import _log
 from ._calendar import WorkingCalendar
 from ._errors import InputError
 from ._facade_docs import DOCS
@@ -57,7 +57,9 @@ def _decide(ruleset: str, facts: Mapping[str, Any], calendar: WorkingCalendar | 
     verdict = run.evaluate(facts, calendar=calendar)
     active = found or ACTIVE_PACK.get()  # a Pack, or None for the shipped rules
     later = None
-    if remedies:
+    if remedies and not verdict.allowed:  # an allowed verdict gets none: the search is not imported for it
+        from . import _remedies
+
         # A pack's remedies are searched later (on first read): under that pack, whatever is in effect then.
         data = _remedies.pending_data(active.bind(run) if active is not None else run, facts, verdict, calendar)
         later = {"data": data} if data is not None else None

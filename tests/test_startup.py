@@ -23,10 +23,16 @@ EXAMPLE = ROOT / "examples" / "signing-office-doc-two-vice-mayors.json"
 # Loaded only where they are used: parsing YAML, counting working days, reading a date with
 # dateutil, package metadata, and the tools a verdict does not need. (The empty namespace
 # package "ruamel" is found, not run, by the cache key's look at ruamel.yaml's version.)
+# A rule file read from the cache is not checked again (_check, _check_hazards), nor is the
+# shipped pack loaded for its stamp (_packs); no decision log is on until govrules.configure
+# imports _log; the cache key's sha256 needs no OpenSSL (hashlib), and a misspelt name's hint
+# (difflib) or a cache write (tempfile) is not on this path.
 NOT_FOR_A_VERDICT = ("ruamel.yaml", "chinese_calendar", "dateutil", "importlib.metadata", "hypothesis", "click",
                      "starlette", "uvicorn", "govrules._load", "govrules._yaml", "govrules._timeline",
                      "govrules._schema", "govrules._cli", "govrules._batch", "govrules._serve", "govrules._prove",
-                     "govrules._docs", "govrules._coverage", "govrules._cases", "govrules._inputs")
+                     "govrules._docs", "govrules._coverage", "govrules._cases", "govrules._inputs",
+                     "govrules._check", "govrules._check_hazards", "govrules._packs", "govrules._log",
+                     "hashlib", "_hashlib", "difflib", "tempfile")
 
 
 def _fresh(code: str, cache: Path) -> dict:

@@ -12,7 +12,7 @@ from . import _catalogue
 from ._check_hazards import check_hazards
 from ._derive import FUNCTIONS
 from ._errors import RulesetError
-from ._model import SEVERITIES, Condition, Ref, RulesetSpec, TypeSpec, Where
+from ._model import SEVERITIES, Condition, Ref, RulesetSpec, TypeSpec, Where, _each_fields
 from ._suggest import did_you_mean
 
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
@@ -50,16 +50,6 @@ def engine_facts(spec: RulesetSpec) -> dict[str, dict[str, TypeSpec]]:
             fn = FUNCTIONS.get(d.function)
             out[d.fact][d.field] = _DERIVED_KINDS.get(fn.returns if fn else "str", TypeSpec("str"))
     return out
-
-
-def _each_fields(f: Any) -> list[Any]:
-    found = []
-    if f.each:
-        found.append(f)
-    if f.type.kind == "object":
-        for sub in f.type.fields:
-            found.extend(_each_fields(sub))
-    return found
 
 
 def _matchable(t: TypeSpec, prefix: str = "") -> dict[str, TypeSpec]:

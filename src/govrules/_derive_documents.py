@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any, Mapping
 
 from ._derive_core import Context, derived
 
-# Enumeration commas, spaces and quotation marks a clerk may or may not type in a listed term.
-_PUNCTUATION = re.compile(r"[\s、，,“”\"'《》]")
+
+@functools.cache
+def _punctuation() -> re.Pattern[str]:
+    """Enumeration commas, spaces and quotation marks a clerk may or may not type in a listed term.
+
+    Compiled on first use: ~0.5 ms at import, for rulesets most processes never run.
+    """
+    return re.compile(r"[\s、，,“”\"'《》]")
 
 
 @derived("str")
@@ -23,9 +30,10 @@ def code_of(ctx: Context, value: str | None, values: Mapping[str, Any]) -> str |
     """The code in ``values`` (code → a term or a list of wordings) that ``value`` names, punctuation aside; else nothing."""
     if value is None:
         return None
-    wanted = _PUNCTUATION.sub("", value)
+    strip = _punctuation().sub
+    wanted = strip("", value)
     for code, terms in (values or {}).items():
         wordings = [terms] if isinstance(terms, str) else list(terms or ())
-        if wanted == code or any(wanted == _PUNCTUATION.sub("", t) for t in wordings):
+        if wanted == code or any(wanted == strip("", t) for t in wordings):
             return code
     return None

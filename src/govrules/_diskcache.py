@@ -20,13 +20,23 @@ written atomically (os.replace). ``GOVRULES_CACHE=0`` turns the cache off and
 from __future__ import annotations
 
 import functools
-import hashlib
 import importlib.util
 import os
 import pickle
 import sys
 from pathlib import Path
 from typing import Any
+
+# CPython's own sha256 module, what hashlib falls back to without OpenSSL (the same digest):
+# `import hashlib` loads OpenSSL's libcrypto, ~4-5 ms of a warm start, for two small hashes.
+# The random module takes its sha512 the same way.
+try:
+    from _sha2 import sha256  # Python 3.12 and later
+except ImportError:
+    try:
+        from _sha256 import sha256  # Python 3.10, 3.11
+    except ImportError:
+        from hashlib import sha256
 
 # Bump when the entry format changes.
 _FORMAT = b"govrules-cache-2"
@@ -67,7 +77,7 @@ def _code_digest() -> bytes:
     stat per file (~60), ~0.2 ms; what it no longer costs is importing ruamel.yaml to ask
     its version (~20 ms), and importlib.metadata is no cheaper.
     """
-    h = hashlib.sha256(_FORMAT)
+    h = sha256(_FORMAT)
     h.update(f"{sys.version}|{sys.implementation.cache_tag}|".encode())
     h.update(_ruamel_identity())
     package = os.path.dirname(os.path.abspath(__file__))
@@ -98,7 +108,7 @@ def key(*parts: bytes) -> str | None:
     try:
         if cache_dir() is None:
             return None
-        h = hashlib.sha256(_code_digest())
+        h = sha256(_code_digest())
         for part in parts:
             h.update(len(part).to_bytes(8, "big") + part)
         return h.hexdigest()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import sys
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence, TypeVar, Union, cast
 
-from . import _log, _remedies
 from ._calendar import WorkingCalendar
 from ._errors import InputError
 from ._facade_docs import DOCS
@@ -57,7 +57,9 @@ def _decide(ruleset: str, facts: Mapping[str, Any], calendar: WorkingCalendar | 
     verdict = run.evaluate(facts, calendar=calendar)
     active = found or ACTIVE_PACK.get()  # a Pack, or None for the shipped rules
     later = None
-    if remedies:
+    if remedies and not verdict.allowed:  # an allowed verdict gets none: the search is not imported for it
+        from . import _remedies
+
         # A pack's remedies are searched later (on first read): under that pack, whatever is in effect then.
         data = _remedies.pending_data(active.bind(run) if active is not None else run, facts, verdict, calendar)
         later = {"data": data} if data is not None else None
@@ -65,8 +67,16 @@ def _decide(ruleset: str, facts: Mapping[str, Any], calendar: WorkingCalendar | 
     # (attrs.evolve would build them all).
     stamp = active.stamp if active is not None else shipped_stamp(_read_shipped_stamp)
     verdict = evolve_lazily(verdict, pack=stamp, later=later)
-    _log.record(run.spec, facts, verdict)
+    # A decision log is turned on only through _log (govrules.configure): while nothing has
+    # imported it, none is on, and a verdict does not import it (start-up, ~1.5 ms). A module
+    # still being imported by another thread has no log on yet either, nor a `record`.
+    record = getattr(sys.modules.get(_LOG_MODULE), "record", None)
+    if record is not None:
+        record(run.spec, facts, verdict)
     return verdict
+
+
+_LOG_MODULE = f"{__package__}._log"
 
 
 def _read_shipped_stamp() -> dict[str, str]:

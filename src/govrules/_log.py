@@ -21,7 +21,6 @@ import attrs
 
 from ._errors import GovrulesError, InputError
 from ._model import RulesetSpec, Verdict
-from ._remedies import enable as enable_remedies
 from ._rulesets import available, runner
 from ._suggest import did_you_mean
 from ._validate import validate
@@ -31,7 +30,8 @@ try:
 except ImportError:  # pragma: no cover - not POSIX: appends stay single writes, unlocked
     fcntl = None  # type: ignore[assignment]
 
-_STEP = re.compile(r"^([^\[\]]*)((?:\[(?:\d+|\*)\])*)$")
+# Compiled on first use (re caches it): only a decision log with a mask reads paths (start-up).
+_STEP = r"^([^\[\]]*)((?:\[(?:\d+|\*)\])*)$"
 
 
 def _canonical(value: Any) -> str:
@@ -94,7 +94,7 @@ def _parse_mask(path: str) -> list[tuple[str, str]]:
     """'meeting.leaders[*].name' → [('key', 'meeting'), ('key', 'leaders'), ('index', '*'), ('key', 'name')]."""
     tokens = []
     for part in path.split(".") if isinstance(path, str) else [None]:
-        m = _STEP.match(part) if isinstance(part, str) else None
+        m = re.match(_STEP, part) if isinstance(part, str) else None
         if not m or not m.group(1):
             raise InputError("mask", "paths such as 'signer.name' or 'meeting.leaders[*].name'", path)
         tokens.append(("key", m.group(1)))
@@ -309,6 +309,8 @@ def configure(*, decision_log: Any = _UNSET, mask: Any = _UNSET, remedies: Any =
     if remedies is not _UNSET:
         if not isinstance(remedies, bool):
             raise InputError("remedies", "true or false", remedies)
+        from ._remedies import enable as enable_remedies  # the search itself: only once a verdict needs it
+
         enable_remedies(remedies)
     global _key
     if log_key is not _UNSET:

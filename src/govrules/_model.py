@@ -6,7 +6,7 @@ import copy
 import functools
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
@@ -18,7 +18,88 @@ KINDS = SCALAR_KINDS + ("list", "object", "mapping")
 OPERATORS = ("equals", "not", "in", "not_in", "at_least", "at_most", "more_than", "less_than", "present")
 
 
-@attrs.frozen
+# ---- what a rule file says ------------------------------------------------------------------
+#
+# attrs compiles the methods it generates for each class when the class is built, at every
+# import. For these fifteen spec classes, __repr__, __eq__ and __hash__ took ~7 ms of a warm
+# process's first verdict, which never calls them (a checked spec comes from the on-disk cache,
+# and is unpickled without them). They are written once here instead, with
+# what attrs' generated methods do: the same repr text (fields with repr=False left out, "..."
+# for a cycle), == over the fields with eq=True and NotImplemented for another class, and a
+# hash over those fields (tests/test_model_methods.py compares them with attrs' own). Only
+# __init__ (with its defaults and factories) is still generated; a spec is pickled as a call
+# of it (_spec_reduce). The verdict classes below keep attrs' generated methods.
+
+_repr_state = threading.local()
+
+
+@functools.cache
+def _fields_for(cls: type) -> tuple[tuple[tuple[str, Any], ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """``cls``'s fields as its methods use them: (name, repr) pairs, eq names, hash names, all names."""
+    fields = attrs.fields(cls)
+    return (tuple((a.name, a.repr) for a in fields if a.repr is not False),
+            tuple(a.name for a in fields if a.eq),
+            tuple(a.name for a in fields if a.hash is True or (a.hash is None and a.eq is True)),
+            tuple(a.name for a in fields))
+
+
+def _spec_repr(self: Any) -> str:
+    try:
+        seen = _repr_state.seen
+    except AttributeError:
+        seen = _repr_state.seen = set()
+    if id(self) in seen:
+        return "..."
+    seen.add(id(self))
+    try:
+        cls = self.__class__
+        return (cls.__qualname__.rsplit(">.", 1)[-1] + "("
+                + ", ".join(f"{name}={getattr(self, name)!r}" if shown is True
+                            else f"{name}={shown(getattr(self, name))}"
+                            for name, shown in _fields_for(cls)[0]) + ")")
+    finally:
+        seen.discard(id(self))
+
+
+def _spec_eq(self: Any, other: Any) -> Any:
+    if other.__class__ is not self.__class__:
+        return NotImplemented
+    result: Any = True
+    for name in _fields_for(self.__class__)[1]:
+        # As attrs' `self.a == other.a and self.b == other.b ...`: the first false comparison.
+        result = getattr(self, name) == getattr(other, name)
+        if not result:
+            return result
+    return result
+
+
+def _spec_hash(self: Any) -> int:
+    cls = self.__class__
+    return hash((cls.__module__, cls.__qualname__, *(getattr(self, name) for name in _fields_for(cls)[2])))
+
+
+def _spec_reduce(self: Any) -> tuple[type, tuple[Any, ...]]:
+    # Unpickled by calling the class with every field, in order: less than half the time of
+    # attrs' __setstate__, which sets the fields one by one from a dict, and a third smaller
+    # (a warm first verdict unpickles ~400 specs for a ruleset; copy.copy/deepcopy go this way too).
+    cls = self.__class__
+    return cls, tuple(getattr(self, name) for name in _fields_for(cls)[3])
+
+
+_C = TypeVar("_C", bound=type)
+
+
+def _spec(cls: _C) -> _C:
+    """``attrs.frozen`` with the spec classes' shared __repr__, __eq__, __hash__ (attrs detects them) and __reduce__."""
+    cls.__repr__ = _spec_repr  # type: ignore[assignment]
+    cls.__eq__ = _spec_eq  # type: ignore[assignment]
+    cls.__hash__ = _spec_hash  # type: ignore[assignment]
+    cls.__reduce__ = _spec_reduce  # type: ignore[assignment]
+    return attrs.frozen(cls)
+
+
+
+@_spec
 class Where:
     """A place in a rule file, for error messages."""
 
@@ -35,7 +116,7 @@ class Where:
         return out
 
 
-@attrs.frozen
+@_spec
 class TypeSpec:
     """A field's type: scalar kinds, enums (code → Chinese term), lists, objects, mappings."""
 
@@ -70,7 +151,7 @@ class TypeSpec:
         }.get(self.kind, self.kind)
 
 
-@attrs.frozen
+@_spec
 class FieldSpec:
     name: str
     type: TypeSpec
@@ -84,7 +165,18 @@ class FieldSpec:
     where: Where | None = attrs.field(default=None, eq=False)
 
 
-@attrs.frozen
+def _each_fields(f: FieldSpec) -> list[FieldSpec]:
+    """``f`` and the fields inside it (at any depth) whose list items become engine facts (``each``)."""
+    found = []
+    if f.each:
+        found.append(f)
+    if f.type.kind == "object":
+        for sub in f.type.fields:
+            found.extend(_each_fields(sub))
+    return found
+
+
+@_spec
 class Ref:
     """A reference to a field of a fact matched by the same rule: ``document.in_charge``."""
 
@@ -95,7 +187,7 @@ class Ref:
         return f"{self.fact}.{self.field}"
 
 
-@attrs.frozen
+@_spec
 class Condition:
     field: str
     op: str
@@ -103,7 +195,7 @@ class Condition:
     where: Where | None = attrs.field(default=None, eq=False)
 
 
-@attrs.frozen
+@_spec
 class Pattern:
     """One fact a rule matches: its name (= fact type) and the conditions on its fields."""
 
@@ -113,7 +205,7 @@ class Pattern:
     where: Where | None = attrs.field(default=None, eq=False)
 
 
-@attrs.frozen
+@_spec
 class Assertion:
     """A fact a rule asserts for the next rules (forward chaining)."""
 
@@ -122,7 +214,7 @@ class Assertion:
     where: Where | None = attrs.field(default=None, eq=False)
 
 
-@attrs.frozen
+@_spec
 class Then:
     outcome: str | None = None
     data: tuple[tuple[str, Any], ...] = ()  # finding data: key → literal or Ref
@@ -131,7 +223,7 @@ class Then:
     where: Where | None = attrs.field(default=None, eq=False)
 
 
-@attrs.frozen
+@_spec
 class RuleSpec:
     id: str
     clause: str
@@ -151,7 +243,7 @@ class RuleSpec:
     positions: Mapping[str, Where] = attrs.field(factory=dict, eq=False, repr=False)
 
 
-@attrs.frozen
+@_spec
 class DeriveSpec:
     """A derived field computed in Python before the engine runs, by a named function."""
 
@@ -163,7 +255,7 @@ class DeriveSpec:
     where: Where | None = attrs.field(default=None, eq=False)
 
 
-@attrs.frozen
+@_spec
 class TimeNodeSpec:
     """A deadline the regulation sets around a meeting, declared once (CONTRACT §4).
 
@@ -182,7 +274,7 @@ class TimeNodeSpec:
     where: Where | None = attrs.field(default=None, eq=False)
 
 
-@attrs.frozen
+@_spec
 class TimelineSpec:
     """What a timeline of this file's time nodes is called and made of (``timeline:``).
 
@@ -199,14 +291,14 @@ class TimelineSpec:
     where: Where | None = attrs.field(default=None, eq=False)
 
 
-@attrs.frozen
+@_spec
 class OutcomeSpec:
     id: str
     label: str
     allowed: bool
 
 
-@attrs.frozen
+@_spec
 class DataSpec:
     """One key of the verdict's ``data``: copied from a fact, or collected from fired rules."""
 
@@ -218,7 +310,7 @@ class DataSpec:
     where: Where | None = attrs.field(default=None, eq=False)
 
 
-@attrs.frozen
+@_spec
 class RulesetSpec:
     name: str
     title: str

@@ -21,13 +21,12 @@ import attrs
 
 from . import _catalogue
 from ._calendar import WorkingCalendar, default_calendar
-from ._check import _each_fields
 from ._compile import compile_ruleset, engine_rule_name
 from ._derive import FUNCTIONS, Context, Unknown
 from ._engine import Engine, EngineError, Firing, FiringLimitError, NotPlain, json_encoder, plain_copy
 from ._errors import GovrulesError
 from ._model import (SEVERITIES, DataSpec, FieldSpec, Finding, Need, Ref, RuleSpec, RulesetSpec, TraceStep,
-                     TypeSpec, Verdict, VerdictData, _frozen_copy, lazy_verdict, owned_trace_step,
+                     TypeSpec, Verdict, VerdictData, _each_fields, _frozen_copy, lazy_verdict, owned_trace_step,
                      owned_verdict_data)
 from ._relaxed import ABSENT, RelaxedCheck
 from ._relaxed import conditions as _conditions

@@ -67,8 +67,7 @@ def test_the_installed_version_is_read_from_a_wheel_or_a_setup_py_install(tmp_pa
     """The version is found beside a wheel install's dist-info and a legacy setup.py install's egg-info."""
     import types
 
-    (tmp_path / "durable").mkdir()
-    (tmp_path / "durable" / "engine.py").write_text("", encoding="utf-8")
+    (tmp_path / "durable_rules_engine.so").write_text("", encoding="utf-8")
     (tmp_path / entry).mkdir()
-    monkeypatch.setattr(_engine, "_durable", types.SimpleNamespace(__file__=str(tmp_path / "durable" / "engine.py")))
+    monkeypatch.setattr(_engine, "durable_rules_engine", types.SimpleNamespace(__file__=str(tmp_path / "durable_rules_engine.so")))
     assert _engine._installed_durable_rules() == "2.0.28"

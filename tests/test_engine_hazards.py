@@ -266,7 +266,7 @@ def test_exception_recorded_in_engine_state_raises_engine_error():
     """An action failure the engine swallows into state["exception"] surfaces as EngineError."""
     with Engine("gov", PAY) as engine:
         ruleset = engine._slot.ruleset
-        ruleset._actions["big"] = _engine._durable.Promise(lambda c: 1 / 0)
+        ruleset._actions["big"] = lambda c: 1 / 0
         with pytest.raises(EngineError, match="division by zero"):
             engine.run([{"type": "pay", "amount": 150}])
 
@@ -275,10 +275,10 @@ def test_exception_recorded_in_engine_state_raises_engine_error():
 
 
 def test_actions_are_synchronous_one_argument_callables():
-    """Every generated action is a sync Promise, so chained firings are complete when run() returns."""
+    """Every action is a plain one-argument function run in place, so chained firings are complete when run() returns."""
     definition = {**PAY, "derived": _type_rule("derived")}
     with Engine("gov", definition) as engine:
-        assert all(promise._sync for promise in engine._slot.ruleset._actions.values())
+        assert all(fn.__code__.co_argcount == 1 for fn in engine._slot.ruleset._actions.values())
         firings = engine.run([{"type": "pay", "amount": 150}], lambda f: [{"type": "derived"}] if f.rule == "big" else [])
     assert [f.rule for f in firings] == ["big", "derived"]
 
@@ -312,7 +312,7 @@ def test_session_is_emptied_and_reused_after_a_run_and_deleted_after_an_exceptio
             engine.run([{"type": "pay", "amount": 150}], react)
         assert seen[1] == seen[0] and engine._slot.idle is None
         with pytest.raises(durable_rules_engine.error, match="309"):
-            engine._slot.ruleset.get_state(seen[0])
+            durable_rules_engine.get_state(handle, seen[0])
         engine.run([{"type": "pay", "amount": 150}])
         assert engine._slot.idle not in (None, seen[0])
 
@@ -463,13 +463,15 @@ def test_runs_emit_no_warnings_even_as_errors():
     assert [f.rule for f in firings] == ["big", "derived"]
 
 
-def test_replacement_clock_matches_durable_rules_formula():
-    """The patched _unix_now returns the value durable_rules' own formula gives."""
-    assert _engine._durable._unix_now is _engine._unix_now
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        original = (datetime.datetime.now() - datetime.datetime.utcfromtimestamp(0)).total_seconds()
-    assert abs(_engine._unix_now() - original) < 1.0
+def test_durable_rules_python_layer_with_its_deprecated_clock_is_never_imported():
+    """Evaluating imports only durable_rules' C extension, never durable.engine (whose clock warns on 3.12)."""
+    import subprocess
+    import sys
+
+    probe = ("import sys, govrules; govrules.check_signing(document={'issuer': 'town_government'}, "
+             "signer={'name': 'x', 'role': 'mayor'}); print('durable.engine' in sys.modules, 'durable_rules_engine' in sys.modules)")
+    out = subprocess.run([sys.executable, "-W", "error", "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True"]
 
 
 # 15. Slow actions --------------------------------------------------------------------

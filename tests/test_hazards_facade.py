@@ -141,12 +141,22 @@ def test_many_sequential_evaluations_stay_correct():
 
 def _durable_do_actions(ruleset, state_handle):
     """durable_rules' own action loop (what _engine._drive replaces), for comparison."""
+    import datetime
+
+    from durable import engine as durable_engine
+
+    # Its clock calls utcfromtimestamp, deprecated in 3.12: the same value without the warning.
+    durable_engine._unix_now = lambda: (datetime.datetime.now() - datetime.datetime(1970, 1, 1)).total_seconds()
+    # durable.engine's Ruleset over the same C handle and the same action functions.
+    theirs = durable_engine.Ruleset.__new__(durable_engine.Ruleset)
+    theirs._name, theirs._host, theirs._handle = "compare", None, ruleset._handle
+    theirs._actions = {name: durable_engine.Promise(fn) for name, fn in ruleset._actions.items()}
     outcome = [None, None]
 
     def complete(error, state):
         outcome[:] = [error, state]
 
-    ruleset.do_actions(state_handle, complete)
+    theirs.do_actions(state_handle, complete)
     if outcome[0]:
         raise RuntimeError(outcome[0])
 

@@ -6,7 +6,9 @@ also the one place that reaches into durable_rules' and json's internals (privat
 attributes, result codes, json's C encoder: tests/test_engine_compat.py keeps it so), and
 it refuses at import a durable_rules release it was not written for:
 
-* a private ``Host`` whose timer loop never starts;
+* rulesets are created with the C extension's own call, never through durable_rules'
+  ``Host``, whose timer loop runs other sessions' actions mid-call (and whose Python
+  module, with its logging set-up, is a third of a process's first verdict);
 * definitions are validated up front against the constructs that crash, spin or
   silently misbehave, and rewritten into the exact shape the engine needs;
 * every fact gets a unique engine identity and is asserted on its own;
@@ -23,7 +25,6 @@ it refuses at import a durable_rules release it was not written for:
 from __future__ import annotations
 
 import collections
-import datetime
 import itertools
 import json
 import math
@@ -36,8 +37,9 @@ from typing import Any
 import attrs
 
 try:
+    # Only the C extension: durable.engine's Host, Closure and Promise are replaced below, and
+    # importing that module (it sets up logging) cost more than the rest of a first verdict.
     import durable_rules_engine
-    from durable import engine as _durable
 except ImportError as _failed:  # e.g. on 3.13: undefined symbol PyEval_CallObject
     from govrules._engine_import import explain
 
@@ -47,9 +49,8 @@ from govrules._errors import GovrulesError
 
 __all__ = ["Engine", "EngineError", "Firing", "json_encoder"]
 
-# This module drives durable_rules through its internals (a Ruleset's ``_handle`` and
-# ``_actions``, an action's ``_func``, assert_fact's result codes), which no release promises
-# to keep; these are the ones it was written and tested against (tests/test_engine_*.py).
+# This module drives durable_rules' C extension directly (create_ruleset, assert_fact and its
+# result codes, the action calls), which no release documents or promises to keep; these are the ones it was written and tested against (tests/test_engine_*.py).
 DURABLE_RULES_VERSIONS = ("2.0.28",)
 
 
@@ -61,7 +62,7 @@ def _installed_durable_rules() -> str | None:
     """
     import pathlib
 
-    site = pathlib.Path(_durable.__file__).resolve().parent.parent
+    site = pathlib.Path(durable_rules_engine.__file__).resolve().parent
     # A wheel install leaves durable_rules-2.0.28.dist-info; pip < 23.1 building the sdist with
     # setup.py install (Python 3.10's bundled pip) leaves durable_rules-2.0.28-py3.10.egg-info.
     for pattern in ("durable_rules-*.dist-info", "durable_rules-*.egg-info"):
@@ -78,18 +79,6 @@ def _check_durable_rules(version: str | None) -> None:
 
 
 _check_durable_rules(_installed_durable_rules())
-
-
-def _unix_now() -> float:
-    # durable.engine._unix_now calls datetime.utcfromtimestamp(0), deprecated in 3.12:
-    # its DeprecationWarning fires inside every action and breaks `-W error` runs.
-    # utcfromtimestamp(0) is the naive datetime(1970, 1, 1), so this returns exactly
-    # the same float. Patching the module global is process-wide, but the value is
-    # identical, so any other durable_rules user in the process sees no change.
-    return (datetime.datetime.now() - datetime.datetime(1970, 1, 1)).total_seconds()
-
-
-_durable._unix_now = _unix_now
 
 
 class EngineError(GovrulesError, RuntimeError):
@@ -131,7 +120,7 @@ class Firing:
     matched: Mapping[str, dict]
 
 
-# The engine uses a fact's top-level "id" as its identity (MessageObservedException
+# The engine uses a fact's top-level "id" as its identity (_RESULT_OBSERVED
 # on a repeat; without "id" it hashes the whole content to 32 bits, #376). So the
 # engine owns "id": we stamp it with a per-session counter and keep the caller's own
 # "id" under _USER_ID, rewriting rule conditions to match. Callers never see either.
@@ -157,33 +146,30 @@ _SUPPORTED = sorted(_ORDERING | _EQUALITY | _EXISTENCE | _MATCHING | _ITEMS | _B
 _SCALARS = (str, int, float, bool, type(None))
 
 
-def _handle(ruleset: Any) -> Any:
-    """A durable_rules Ruleset's C handle (private in 2.0.28: ``Ruleset._handle``)."""
+class _Ruleset:
+    """A ruleset in durable_rules' C extension, and the Python function run for each rule's action.
+
+    What durable.engine's Ruleset keeps, without its Host: the stock Host starts
+    threading.Timer loops that never stop and that run other sessions' pending actions
+    mid-call (wrong answers, segfaults under threads); we need neither timers nor async
+    actions, so no Host exists at all.
+    """
+
+    __slots__ = ("_handle", "_actions")  # durable.engine.Ruleset's names, which the engine tests reach
+
+    def __init__(self, name: str, rules: Mapping[str, dict], actions: Mapping[str, Callable[[Any], None]]) -> None:
+        self._actions = dict(actions)
+        # durable.engine.Ruleset's own call: its definition is the rules without "run".
+        definition = {rule: {k: v for k, v in body.items() if k != "run"} for rule, body in rules.items()}
+        self._handle = durable_rules_engine.create_ruleset(name, json.dumps(definition, ensure_ascii=False))
+
+
+def _handle(ruleset: _Ruleset) -> Any:
     return ruleset._handle
 
 
-def _action_function(ruleset: Any, name: str) -> Callable[[Any], None]:
-    """The Python function registered for action ``name`` (2.0.28: ``Ruleset._actions[name]._func``)."""
-    return ruleset._actions[name]._func
-
-
-class _NullHost(_durable.Host):
-    """A Host without the background timer loop; actions resolve through a table.
-
-    The stock Host starts threading.Timer loops that never stop and that run other
-    sessions' pending actions mid-call (wrong answers, segfaults under threads).
-    We need neither timers nor async actions, so the loop is simply never started.
-    """
-
-    def __init__(self, actions: Mapping[str, Callable[[Any], None]]) -> None:
-        self._actions_by_name = dict(actions)
-        super().__init__()
-
-    def _run(self) -> None:
-        return None
-
-    def get_action(self, action_name: str) -> Callable[[Any], None]:
-        return self._actions_by_name[action_name]
+def _action_function(ruleset: _Ruleset, name: str) -> Callable[[Any], None]:
+    return ruleset._actions[name]
 
 
 @attrs.define
@@ -245,15 +231,12 @@ class Engine:
         self._slot = _Slot()
         actions = {rule: _make_action(self._slot, rule) for rule in rules}
         actions[_SENTINEL] = _make_sentinel_action(self._slot)
-        host = _NullHost(actions)
         try:
-            host.register_rulesets({name: rules})
+            ruleset = _Ruleset(name, rules, actions)
         except Exception as exc:
             # The definition passed our checks, so a rejection here is our bug.
             raise EngineError(f"durable_rules rejected the checked definition of {name!r}: {exc}") from exc
-        ruleset = host.get_ruleset(name)
         self._slot.ruleset = ruleset
-        self._host = host
         self._finalizer = weakref.finalize(self, _release, self._slot, _handle(ruleset))
         # At interpreter exit the process frees everything anyway; calling into the
         # C extension during shutdown only risks a crash.
@@ -386,9 +369,9 @@ class Engine:
         return sid
 
 
-def _delete_state(ruleset: Any, sid: str) -> None:
+def _delete_state(ruleset: _Ruleset, sid: str) -> None:
     try:
-        ruleset.delete_state(sid)
+        durable_rules_engine.delete_state(ruleset._handle, sid)
     except Exception:  # noqa: BLE001 - an error from the run itself may be propagating
         pass
 
@@ -535,8 +518,12 @@ _RESULT_OBSERVED = 2  # a fact with this identity is already in the session
 _RESULT_QUEUED = 3  # stored, no action enabled: nothing to drive
 
 
+class _Observed(Exception):
+    """assert_fact's _RESULT_OBSERVED (durable.engine raises MessageObservedException for it)."""
+
+
 def _assert_fact(ruleset: Any, fact: dict) -> Any:
-    """durable_rules' ``Ruleset.assert_fact``: the same C call, results and exceptions.
+    """durable.engine's ``Ruleset.assert_fact``: the same C call and results.
 
     Except that "no rule cares about this fact" (row 7, about half the facts of a large
     meeting) returns _NOT_HANDLED instead of raising: the exception JSON-encodes the whole
@@ -547,7 +534,7 @@ def _assert_fact(ruleset: Any, fact: dict) -> Any:
     if code == _RESULT_NOT_HANDLED:
         return _NOT_HANDLED
     if code == _RESULT_OBSERVED:
-        raise _durable.MessageObservedException(fact)
+        raise _Observed(fact)
     if code == _RESULT_QUEUED:
         return 0
     return result[1]
@@ -560,7 +547,7 @@ def _assert(ruleset: Any, current: _Run, fact: dict, where: str) -> None:
         handle = _assert_fact(ruleset, stamped)
         if handle is not _NOT_HANDLED:
             current.stored.append(stamped[_STAMP])
-    except _durable.MessageObservedException as exc:
+    except _Observed as exc:
         raise EngineError(f"{where} (type {fact['type']!r}): engine saw a duplicate fact identity") from exc
     except Exception as exc:
         raise EngineError(f"{where} (type {fact['type']!r}): durable_rules rejected the fact: {exc}") from exc
@@ -643,7 +630,7 @@ def _assert_in_action(ruleset: Any, current: _Run, fact: dict, where: str) -> No
     try:
         if _assert_fact(ruleset, stamped) is not _NOT_HANDLED:  # not handled (no rule cares) is fine here too
             current.stored.append(stamped[_STAMP])
-    except _durable.MessageObservedException as exc:
+    except _Observed as exc:
         raise EngineError(f"{where} (type {fact['type']!r}): engine saw a duplicate fact identity") from exc
     except Exception as exc:
         raise EngineError(f"{where} (type {fact['type']!r}): durable_rules rejected the fact: {exc}") from exc

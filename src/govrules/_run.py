@@ -22,7 +22,7 @@ import attrs
 from . import _catalogue
 from ._calendar import WorkingCalendar, default_calendar
 from ._check import _each_fields
-from ._compile import ONE_FACT, compile_one_fact, compile_ruleset, engine_rule_name, one_fact_plan
+from ._compile import compile_ruleset, engine_rule_name
 from ._derive import FUNCTIONS, Context, Unknown
 from ._engine import Engine, EngineError, Firing, FiringLimitError, NotPlain, json_encoder, plain_copy
 from ._errors import GovrulesError
@@ -41,9 +41,6 @@ _dedup_text = json_encoder(sort_keys=True)
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 
 
-# False: every ruleset's strict engine takes one engine fact per object fact, as before (kept
-# to compare; read when a Runner is built).
-ONE_FACT_PER_DECISION = True
 _MAYBE = "govrules__maybe"  # marks an inferred fact asserted by a relaxed-only firing
 _ABSENT = ABSENT  # a path the caller did not give (None is "there is none")
 UNDETERMINED = "undetermined"
@@ -125,22 +122,6 @@ class Runner:
         self._read = {fact: tuple(sorted(fields)) for fact, fields in read.items()}
         self._relaxed_check = RelaxedCheck(spec.rules, [*self._object_facts, *self._items])
         self._transient = _transient_items(spec, set(self._items), set(self._object_facts))
-        # Object facts as one engine fact per decision (_compile.one_fact_plan; reason when not).
-        self._one = one_fact_plan(spec) if ONE_FACT_PER_DECISION else None
-        self._one_shapes = ({engine_rule_name(i): shape for i, shape in enumerate(self._one.patterns)}
-                            if self._one is not None and not self._one.reason else None)
-        # What of each object fact the one fact carries: the top-level fields the rules read or
-        # join on. The engine hands back only what it was given, so a firing's object facts are
-        # taken from the run's own projection instead (_unnested): smaller to encode and decode.
-        keys: dict[str, set[str]] = {name: set() for name in self._object_facts}
-        for rule in spec.rules:
-            for p in rule.when:
-                for c in _conditions(p):
-                    if p.fact in keys:
-                        keys[p.fact].add(c.field.split(".")[0])
-                    if isinstance(c.value, Ref) and c.value.fact in keys:
-                        keys[c.value.fact].add(c.value.field.split(".")[0])
-        self._one_keys = {name: tuple(sorted(k)) for name, k in keys.items()}
         self._engine: Engine | None = None
         self._relaxed: Engine | None = None
         self._lock = threading.Lock()
@@ -149,9 +130,7 @@ class Runner:
         # Compiled lazily, once: `govrules lint` and `import govrules` need no engine.
         with self._lock:
             if self._engine is None:
-                definition = (compile_one_fact(self.spec, self._one) if self._one_shapes is not None
-                              else compile_ruleset(self.spec))
-                self._engine = Engine(f"govrules.{self.spec.name}", definition)
+                self._engine = Engine(f"govrules.{self.spec.name}", compile_ruleset(self.spec))
             return self._engine
 
     def relaxed_engine(self) -> Engine:
@@ -203,38 +182,22 @@ class Runner:
         engine_facts = self._engine_facts(typed)
         asserted: dict[int, list[dict[str, Any]]] = {}
         order: list[Firing] = []
-        fulls: list[dict[str, Any] | None] = []
-
-        shapes = self._one_shapes
-        objects: dict[str, dict[str, Any]] | None = None if shapes is None else {}
-        unnested: dict[int, dict[str, dict]] = {}
+        fulls: list[dict[str, Any]] = []
 
         def react(firing: Firing) -> list[dict[str, Any]]:
             _, rule = self._rules[firing.rule]
-            n = len(order)
-            order.append(firing)
-            if not rule.then.asserts:
-                # Nothing to chain: the verdict reads its full facts when it is built, if ever.
-                fulls.append(None)
-                return []
-            matched = firing.matched
-            if objects is not None:
-                matched = unnested[n] = _unnested(matched, shapes[firing.rule], objects)
             # Once per firing (not per asserted value); the verdict reuses it.
-            full = self._full(typed, matched)
+            full = self._full(typed, firing.matched)
             new = _asserted(rule, full)
-            asserted[n] = new
+            asserted[len(order)] = new
+            order.append(firing)
             fulls.append(full)
             return new
 
-        if objects is None:
-            firings = self._run(self.engine(), engine_facts, react, self._transient_in(engine_facts))
-        else:
-            one = self._one_fact(engine_facts, objects)
-            firings = self._run(self.engine(), one, react, self._transient_in(one))
+        firings = self._run(self.engine(), engine_facts, react, self._transient_in(engine_facts))
         extra = self._unknown_facts(typed, engine_facts, {f["type"] for new in asserted.values() for f in new})
         possible = self._possible(typed, engine_facts + extra, unknowns) if extra is not None else []
-        return self._verdict(typed, firings, asserted, ctx, order, fulls, possible, lazy, (objects, unnested))
+        return self._verdict(typed, firings, asserted, ctx, order, fulls, possible, lazy)
 
     def _run(self, engine: Engine, facts: list[dict[str, Any]], react: Any,
              transient: frozenset[str] = frozenset()) -> list[Firing]:
@@ -310,29 +273,6 @@ class Runner:
             for i, item in enumerate(_get(typed, path) or ()):
                 fact = {"type": each, "index": i}
                 _project_into(fact, item, self._item_types[each])
-                out.append(fact)
-        return out
-
-    def _one_fact(self, engine_facts: list[dict[str, Any]], objects: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
-        """``engine_facts`` with the object facts nested in one fact (_compile "one fact per decision").
-
-        ``objects`` receives each object fact as a firing reports it: as the engine gave a
-        fact back when it was asserted on its own (its own ``id`` moved last).
-        """
-        one: dict[str, Any] = {"type": ONE_FACT}
-        out = [one]
-        for fact in engine_facts:
-            name = fact["type"]
-            if name in self._object_types:
-                nested = {"type": name}
-                for key in self._one_keys[name]:
-                    if key in fact:
-                        nested[key] = fact[key]
-                one[name] = nested
-                if "id" in fact:
-                    fact = {**{k: v for k, v in fact.items() if k != "id"}, "id": fact["id"]}
-                objects[name] = fact
-            else:
                 out.append(fact)
         return out
 
@@ -443,8 +383,8 @@ class Runner:
 
     def _verdict(self, typed: Mapping[str, Any], firings: list[Firing],
                  asserted: Mapping[int, list[dict[str, Any]]], ctx: Context,
-                 reacted: list[Firing], fulls: list[dict[str, Any] | None], possible: list[_Possible] = (),
-                 lazy: bool = False, one: tuple[Any, dict[int, dict[str, dict]]] = (None, {})) -> Verdict:
+                 reacted: list[Firing], fulls: list[dict[str, Any]], possible: list[_Possible] = (),
+                 lazy: bool = False) -> Verdict:
         """The verdict: its outcome, allowed, clauses and needs now; findings, trace and data
         when first read (#12 item 4: a caller that checks ``allowed`` pays for nothing else).
 
@@ -472,7 +412,7 @@ class Runner:
         # this outcome in some completion are what it rests on, so their clauses are cited.
         resting = ({p.rule.clause for p in possible if p.rule.then.outcome == outcome.id}
                    if strongest is None and outcome.id != UNDETERMINED else set())
-        parts = _Parts(self, typed, firings, asserted, ctx, reacted, fulls, *one)
+        parts = _Parts(self, typed, firings, asserted, ctx, reacted, fulls)
         verdict = lazy_verdict(
             ruleset=spec.name, outcome=outcome.id, allowed=outcome.allowed,
             # CONTRACT §2: "sorted, no repeats" — plain string order, as any client would check it.
@@ -556,9 +496,7 @@ class _Parts:
 
     def __init__(self, runner: Runner, typed: Mapping[str, Any], firings: list[Firing],
                  asserted: Mapping[int, list[dict[str, Any]]], ctx: Context,
-                 reacted: list[Firing], fulls: list[dict[str, Any] | None],
-                 objects: Mapping[str, dict[str, Any]] | None = None,
-                 unnested: dict[int, dict[str, dict]] | None = None) -> None:
+                 reacted: list[Firing], fulls: list[dict[str, Any]]) -> None:
         self.runner = runner
         self.typed = typed
         self.firings = firings
@@ -566,10 +504,6 @@ class _Parts:
         self.ctx = ctx
         self.reacted = reacted
         self.fulls = fulls
-        # A one-fact run's object facts (None otherwise) and the firings' matched facts so far
-        # as the rules name them (_unnested), by firing number.
-        self.objects = objects
-        self.unnested = {} if unnested is None else unnested
         # Findings are labelled from the catalogue in effect now (a pack's, docs/packs.md), not
         # from whichever is in effect where and when they are first read.
         self.catalogue = _catalogue.active()
@@ -577,17 +511,9 @@ class _Parts:
     def _full(self, n: int, firing: Firing) -> dict[str, Any]:
         # react built this firing's full facts already (neither typed nor matched has
         # changed since); the identity check keeps a mismatch from reusing the wrong one.
-        if n < len(self.reacted) and self.reacted[n] is firing and self.fulls[n] is not None:
+        if n < len(self.reacted) and self.reacted[n] is firing:
             return self.fulls[n]
-        return self.runner._full(self.typed, self._matched(n, firing))
-
-    def _matched(self, n: int, firing: Firing) -> dict[str, dict]:
-        if self.objects is None:
-            return firing.matched
-        got = self.unnested.get(n)
-        if got is None:
-            got = self.unnested[n] = _unnested(firing.matched, self.runner._one_shapes[firing.rule], self.objects)
-        return got
+        return self.runner._full(self.typed, firing.matched)
 
     def trace(self) -> tuple[TraceStep, ...]:
         steps = []
@@ -596,7 +522,7 @@ class _Parts:
             # firing.matched was decoded from the engine's JSON for this run alone and is not
             # touched again, so the step takes it without the converter's deep copy; the
             # asserted facts may share values with the validated facts, so they are copied.
-            steps.append(owned_trace_step(rule.id, rule.clause, self._matched(n, firing),
+            steps.append(owned_trace_step(rule.id, rule.clause, firing.matched,
                                           tuple(_frozen_copy(a) for a in self.asserted.get(n, ()))))
         return tuple(steps)
 
@@ -675,16 +601,6 @@ def _hashable(value: Any) -> Any:
     except TypeError:  # not a shape rule data takes; kept apart rather than failing the verdict
         return ("govrules-unhashable", id(value))
     return value
-
-
-def _unnested(matched: Mapping[str, dict], shape: tuple[tuple[str, bool], ...],
-              objects: Mapping[str, dict[str, Any]]) -> dict[str, dict]:
-    """A one-fact firing's matched facts as the rule names them: each object fact on its own.
-
-    Each firing gets its own copy, as each got its own decoded facts from the engine (the
-    trace hands them to the caller as they are).
-    """
-    return {name: plain_copy(objects[name]) if nested else matched[name] for name, nested in shape}
 
 
 def _asserted(rule: RuleSpec, full: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -67,7 +67,7 @@ class _Derivation:
     """One derive spec, resolved once per Runner so that a call only reads, calls and stores."""
 
     __slots__ = ("fact", "field", "function", "list_path", "list_parts", "literals", "reads", "plain", "by_name",
-                 "what")
+                 "path", "what")
 
     def __init__(self, d: Any, items: Mapping[str, str], facts: set[str]) -> None:
         self.fact, self.field, self.function = d.fact, d.field, d.function
@@ -85,7 +85,8 @@ class _Derivation:
         self.plain = frozenset(path for _, in_item, parts, path in self.reads
                                if not in_item and all(_PLAIN_PART.fullmatch(p) for p in parts))
         self.by_name = {a.name: a for a in args}  # for an Unknown result's references
-        self.what = f"{d.fact}.{d.field} ({d.function}, {d.where})"
+        self.path = f"{d.fact}.{d.field}"  # on an object fact, the derived field's path
+        self.what = f"{self.path} ({d.function}, {d.where})"
 
     def fill(self, func: Any, typed: dict[str, Any], target: Any, index: int | None, ctx: Context,
              unknowns: dict[str, tuple[str, ...]], provenance: Any) -> None:
@@ -119,7 +120,7 @@ class _Derivation:
             base = self._base(index)
             waiting = [_arg_path(self.by_name[param], base) + suffix for param, suffix in result.refs]
         target.pop(self.field, None)
-        unknowns[f"{self._base(index)}.{self.field}"] = tuple(dict.fromkeys(waiting))
+        unknowns[self.path if index is None else f"{self._base(index)}.{self.field}"] = tuple(dict.fromkeys(waiting))
 
     def _base(self, index: int | None) -> str:
         """The path of the target: built only when a path is named, not for every item."""

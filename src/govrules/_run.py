@@ -66,8 +66,8 @@ class _Arg(NamedTuple):
 class _Derivation:
     """One derive spec, resolved once per Runner so that a call only reads, calls and stores."""
 
-    __slots__ = ("fact", "field", "function", "list_path", "list_parts", "literals", "reads", "plain", "by_name",
-                 "path", "what")
+    __slots__ = ("fact", "field", "function", "list_path", "list_parts", "literals", "reads", "by_name", "path",
+                 "what")
 
     def __init__(self, d: Any, items: Mapping[str, str], facts: set[str]) -> None:
         self.fact, self.field, self.function = d.fact, d.field, d.function
@@ -77,13 +77,12 @@ class _Derivation:
         args = tuple(_arg(k, v, facts, d.fact if d.fact in items else None) for k, v in d.args)
         self.literals = {a.name: a.value for a in args if a.kind == _LITERAL}
         # (keyword, read from the item rather than the facts, path parts, the path or the
-        # item's suffix as ``needs`` names it), in the rule file's order: the order of ``unknowns``.
-        self.reads = tuple((a.name, a.kind == _ITEM, a.value, _arg_path(a, ""))
+        # item's suffix as ``needs`` names it, whether a walk over the parts finds its absent
+        # prefix as _absent_prefix would: a path in the facts with no part its parsing would
+        # split further), in the rule file's order: the order of ``unknowns``.
+        self.reads = tuple((a.name, a.kind == _ITEM, a.value, _arg_path(a, ""),
+                            a.kind == _FACTS and all(_PLAIN_PART.fullmatch(p) for p in a.value))
                            for a in args if a.kind != _LITERAL)
-        # Paths in the facts whose absent prefix a walk over their parts finds as _absent_prefix
-        # would (no part that its parsing would split further).
-        self.plain = frozenset(path for _, in_item, parts, path in self.reads
-                               if not in_item and all(_PLAIN_PART.fullmatch(p) for p in parts))
         self.by_name = {a.name: a for a in args}  # for an Unknown result's references
         self.path = f"{d.fact}.{d.field}"  # on an object fact, the derived field's path
         self.what = f"{self.path} ({d.function}, {d.where})"
@@ -94,7 +93,7 @@ class _Derivation:
         leave it not given and record in ``unknowns`` what it waits for."""
         kwargs = self.literals.copy()
         waiting: list[str] = []
-        for name, in_item, parts, path in self.reads:
+        for name, in_item, parts, path, plain in self.reads:
             value = target if in_item else typed
             for part in parts:  # walked inline: this runs for every argument of every call
                 if type(value) is not dict:
@@ -105,7 +104,7 @@ class _Derivation:
                     break
                 value = value[part]
             if value is _ABSENT:
-                if path in self.plain:  # the usual case, without parsing the path again
+                if plain:  # the usual case, without parsing the path again
                     known = unknowns.get(path)
                     waiting.extend(known if known is not None else (_absent_part(typed, parts),))
                 else:

@@ -234,11 +234,7 @@ def _compile_facts(fields: tuple[FieldSpec, ...]) -> Callable[[Any], Any]:
     check_fields = _compile_fields(fields, 0)
 
     def check(given: Any) -> dict[str, Any]:
-        budget = [_limits.MAX_TOTAL]
-        out = check_fields(given, budget)
-        if budget[0] < 0:
-            raise _Slow
-        return out
+        return check_fields(given, [_limits.MAX_TOTAL])  # what is left of the total, counted down
 
     return check
 
@@ -301,7 +297,7 @@ def _compile_fields(fields: tuple[FieldSpec, ...], depth: int) -> _Check:
                 continue
             out[name] = value_check(value, budget)
         budget[0] -= used
-        if budget[0] < 0:  # past the total already: stop here rather than read on
+        if budget[0] < 0:  # past the total: the facts' own object, ending last, decides it; one inside stops early
             raise _Slow
         return out
 

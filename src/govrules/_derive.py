@@ -111,21 +111,13 @@ def working_days_before(ctx: Context, date: str, days: int, applies: bool = True
     """The ``days``-th working day strictly before ``date`` (调休 included); nothing when ``applies`` is false."""
     if not applies:
         return None  # no deadline: the calendar is not consulted, so no year data is needed
-    d = ctx.date(date)
-    out = ctx.calendar.add_working_days(d, -days)
-    ctx.note(d)
-    ctx.note(out)
-    return out.isoformat()
+    return ctx.working_days_from(ctx.date(date), -days).isoformat()
 
 
 @derived("date")
 def working_days_after(ctx: Context, date: str, days: int) -> str:
     """The ``days``-th working day strictly after ``date``."""
-    d = ctx.date(date)
-    out = ctx.calendar.add_working_days(d, days)
-    ctx.note(d)
-    ctx.note(out)
-    return out.isoformat()
+    return ctx.working_days_from(ctx.date(date), days).isoformat()
 
 
 @derived("date")
@@ -133,11 +125,7 @@ def previous_working_day(ctx: Context, date: str, applies: bool = True) -> str |
     """The last working day strictly before ``date``; nothing when ``applies`` is false."""
     if not applies:
         return None
-    d = ctx.date(date)
-    out = ctx.calendar.previous_working_day(d)
-    ctx.note(d)
-    ctx.note(out)
-    return out.isoformat()
+    return ctx.working_days_from(ctx.date(date), -1).isoformat()
 
 
 @derived("str")

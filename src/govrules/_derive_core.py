@@ -21,9 +21,24 @@ class Context:
 
     calendar: WorkingCalendar
     sources: set[str] = attrs.field(factory=set)  # calendar sources consulted, for data.calendar
+    # Working days counted in this evaluation, by (day, n): a meeting's deadlines all count
+    # back from its date, three of them over the same two working days; each count is made
+    # (and its days noted) once.
+    _counted: dict[tuple[dt.date, int], dt.date] = attrs.field(factory=dict, init=False, repr=False, eq=False)
 
     def date(self, value: str | dt.date) -> dt.date:
         return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+    def working_days_from(self, day: dt.date, n: int) -> dt.date:
+        """``calendar.add_working_days(day, n)``, with the sources of both days noted."""
+        out = self._counted.get((day, n)) if type(n) is int else None  # True would find 1's count
+        if out is None:
+            out = self.calendar.add_working_days(day, n)
+            self.note(day)
+            self.note(out)
+            if type(n) is int:
+                self._counted[(day, n)] = out
+        return out
 
     def note(self, day: dt.date) -> None:
         self.sources.add(self.calendar.source(day))

@@ -34,6 +34,12 @@ def code_of(ctx: Context, value: str | None, values: Mapping[str, Any]) -> str |
     wanted = strip("", value)
     for code, terms in (values or {}).items():
         wordings = [terms] if isinstance(terms, str) else list(terms or ())
-        if wanted == code or any(wanted == strip("", t) for t in wordings):
+        if wanted == code or any(wanted == (_bare(t) if type(t) is str else strip("", t)) for t in wordings):
             return code
     return None
+
+
+@functools.lru_cache(maxsize=1024)
+def _bare(term: str) -> str:
+    # The listed wordings are the rule file's, the same on every call: stripped once each.
+    return _punctuation().sub("", term)

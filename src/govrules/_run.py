@@ -62,6 +62,69 @@ class _Arg(NamedTuple):
     value: Any  # the literal, or the path split into its parts
 
 
+class _Derivation:
+    """One derive spec, resolved once per Runner so that a call only reads, calls and stores."""
+
+    __slots__ = ("fact", "field", "function", "list_path", "list_parts", "literals", "reads", "by_name", "path",
+                 "what")
+
+    def __init__(self, d: Any, items: Mapping[str, str], facts: set[str]) -> None:
+        self.fact, self.field, self.function = d.fact, d.field, d.function
+        # Per item of a list (its path), or once on an object fact (None).
+        self.list_path = items.get(d.fact)
+        self.list_parts = tuple(self.list_path.split(".")) if self.list_path is not None else None
+        args = tuple(_arg(k, v, facts, d.fact if d.fact in items else None) for k, v in d.args)
+        self.literals = {a.name: a.value for a in args if a.kind == _LITERAL}
+        # (keyword, read from the item rather than the facts, path parts, the path or the
+        # item's suffix as ``needs`` names it, whether a walk over the parts finds its absent
+        # prefix as _absent_prefix would: a path in the facts with no part its parsing would
+        # split further), in the rule file's order: the order of ``unknowns``.
+        self.reads = tuple((a.name, a.kind == _ITEM, a.value, _arg_path(a, ""),
+                            a.kind == _FACTS and all(_PLAIN_PART.fullmatch(p) for p in a.value))
+                           for a in args if a.kind != _LITERAL)
+        self.by_name = {a.name: a for a in args}  # for an Unknown result's references
+        self.path = f"{d.fact}.{d.field}"  # on an object fact, the derived field's path
+        self.what = f"{self.path} ({d.function}, {d.where})"
+
+    def fill(self, func: Any, typed: dict[str, Any], target: Any, index: int | None, ctx: Context,
+             unknowns: dict[str, tuple[str, ...]], provenance: Any) -> None:
+        """Set the derived field on ``target`` (the object fact, or item ``index`` of the list), or
+        leave it not given and record in ``unknowns`` what it waits for."""
+        kwargs = self.literals.copy()
+        waiting: list[str] = []
+        for name, in_item, parts, path, plain in self.reads:
+            value = target if in_item else typed
+            for part in parts:  # walked inline: this runs for every argument of every call
+                if type(value) is not dict:
+                    value = _ABSENT if value is None or part else None
+                    break
+                if part not in value:
+                    value = _ABSENT
+                    break
+                value = value[part]
+            if value is _ABSENT:
+                if plain:  # the usual case, without parsing the path again
+                    known = unknowns.get(path)
+                    waiting.extend(known if known is not None else (_absent_part(typed, parts),))
+                else:
+                    waiting.extend(provenance(self._base(index) + path if in_item else path, typed, unknowns))
+            else:
+                kwargs[name] = value
+        if not waiting:
+            result = func(ctx, **kwargs)
+            if not isinstance(result, Unknown):
+                target[self.field] = result
+                return
+            base = self._base(index)
+            waiting = [_arg_path(self.by_name[param], base) + suffix for param, suffix in result.refs]
+        target.pop(self.field, None)
+        unknowns[self.path if index is None else f"{self._base(index)}.{self.field}"] = tuple(dict.fromkeys(waiting))
+
+    def _base(self, index: int | None) -> str:
+        """The path of the target: built only when a path is named, not for every item."""
+        return self.fact if index is None else f"{self.list_path}[{index}]"
+
+
 class _DataKey(NamedTuple):
     """How one verdict data key is filled, prepared once per Runner; exactly one of the ways is set."""
 
@@ -102,12 +165,8 @@ class Runner:
                      if not d.collect and not d.source and isinstance(d.shape, Mapping) else None, d)
             for d in spec.data
         ]
-        # Each derive spec's function and argument sources, resolved once rather than per call.
-        self._derivations = [
-            (d, d.fact in self._items,
-             tuple(_arg(k, v, self._paths, d.fact if d.fact in self._items else None) for k, v in d.args))
-            for d in spec.derive
-        ]
+        # Each derive spec resolved once: where it applies and where each argument comes from.
+        self._derivations = [_Derivation(d, self._items, self._paths) for d in spec.derive]
         # Derived fields by "<fact or list field>.<field>", as a path names them.
         self._list_derived = {f"{d.fact}.{d.field}" for d in spec.derive
                               if d.function in FUNCTIONS and FUNCTIONS[d.function].returns == "list"}
@@ -213,46 +272,25 @@ class Runner:
     def _derive(self, typed: dict[str, Any], ctx: Context) -> dict[str, tuple[str, ...]]:
         """Fill the derived fields; return, per derived path left not given, the facts it waits for."""
         unknowns: dict[str, tuple[str, ...]] = {}
-        for d, per_item, args in self._derivations:
-            func = FUNCTIONS[d.function].func  # looked up per call: the registry may change
+        provenance = self._provenance
+        for step in self._derivations:
+            func = FUNCTIONS[step.function].func  # looked up per call: the registry may change (tests swap one)
             try:
-                if per_item:
-                    path = self._items[d.fact]
-                    items = _get(typed, path)
-                    for i, item in enumerate(items if type(items) is list else ()):
-                        self._derive_one(func, d.field, args, typed, item, f"{path}[{i}]", ctx, unknowns)
-                else:
-                    target = typed.get(d.fact)
+                if step.list_parts is None:
+                    target = typed.get(step.fact)
                     if type(target) is dict:
-                        self._derive_one(func, d.field, args, typed, target, d.fact, ctx, unknowns)
+                        step.fill(func, typed, target, None, ctx, unknowns, provenance)
+                else:
+                    items = _walk(typed, step.list_parts)
+                    for i, item in enumerate(items if type(items) is list else ()):
+                        step.fill(func, typed, item, i, ctx, unknowns, provenance)
             except GovrulesError:
                 raise  # CalendarError and InputError are the caller's to see
             except Exception as exc:
                 # Validated facts should never make a derived function fail; if one does, it
                 # is our bug, reported as ours rather than as a bare TypeError from inside.
-                raise EngineError(f"derived field {d.fact}.{d.field} ({d.function}, {d.where}) failed: "
-                                  f"{type(exc).__name__}: {exc}") from exc
+                raise EngineError(f"derived field {step.what} failed: {type(exc).__name__}: {exc}") from exc
         return unknowns
-
-    def _derive_one(self, func: Any, field: str, args: tuple[_Arg, ...], typed: dict[str, Any], target: dict,
-                    base: str, ctx: Context, unknowns: dict[str, tuple[str, ...]]) -> None:
-        kwargs: dict[str, Any] = {}
-        waiting: list[str] = []
-        for a in args:
-            value = _read(a, typed, target)
-            if value is _ABSENT:
-                waiting.extend(self._provenance(_arg_path(a, base), typed, unknowns))
-            else:
-                kwargs[a.name] = value
-        if not waiting:
-            result = func(ctx, **kwargs)
-            if not isinstance(result, Unknown):
-                target[field] = result
-                return
-            by_name = {a.name: a for a in args}
-            waiting = [_arg_path(by_name[param], base) + suffix for param, suffix in result.refs]
-        target.pop(field, None)
-        unknowns[f"{base}.{field}"] = tuple(dict.fromkeys(waiting))
 
     def _provenance(self, path: str, typed: Mapping[str, Any], unknowns: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
         """The facts not given behind ``path``: a derived field's own, or the shortest absent prefix."""
@@ -711,20 +749,6 @@ def _arg(name: str, value: Any, facts: set[str], item_fact: str | None) -> _Arg:
     return _Arg(name, _LITERAL, value)
 
 
-def _read(arg: _Arg, typed: Mapping[str, Any], item: Any) -> Any:
-    """The argument's value; ``_ABSENT`` where its path was not given."""
-    if arg.kind == _LITERAL:
-        return arg.value
-    obj = item if arg.kind == _ITEM else typed
-    for part in arg.value:
-        if type(obj) is not dict:
-            return _ABSENT if obj is None or part else None
-        if part not in obj:
-            return _ABSENT
-        obj = obj[part]
-    return obj
-
-
 def _arg_path(arg: _Arg, base: str) -> str:
     """The full path an argument reads, for ``needs`` (``base`` is the item's path)."""
     if arg.kind == _ITEM:
@@ -748,6 +772,19 @@ def _absent_prefix(typed: Mapping[str, Any], path: str) -> str:
                 return at
             obj = obj[part]
     return path
+
+
+_PLAIN_PART = re.compile(r"[^.\[\]]+")
+
+
+def _absent_part(typed: Mapping[str, Any], parts: tuple[str, ...]) -> str:
+    """``_absent_prefix`` of a path of plain parts (no list index), walked without parsing it."""
+    obj: Any = typed
+    for i, part in enumerate(parts):
+        if type(obj) is not dict or part not in obj:
+            return ".".join(parts[:i + 1])
+        obj = obj[part]
+    return ".".join(parts)
 
 
 def _get_or_absent(obj: Any, path: str) -> Any:

@@ -20,6 +20,7 @@ from typing import Any, Callable, Mapping, NamedTuple
 
 import attrs
 
+from . import _limits
 from ._errors import InputError
 from ._limits import check_limits
 from ._model import FieldSpec, RulesetSpec, TypeSpec
@@ -27,16 +28,21 @@ from ._suggest import did_you_mean
 
 
 def validate(spec: RulesetSpec, facts: Any) -> dict[str, Any]:
-    check_limits(facts)  # docs/engine.md "Limits": before anything else walks the facts
-    facts = _plain(facts)
     if type(facts) is dict:
         try:
-            return _checker(spec)(facts)
+            return _checker(spec)(facts)  # within the limits too: one walk of the facts, not two
         except _Slow:
-            pass  # something unusual or wrong: the checks below say exactly what
-    if not _mapping(facts):
-        raise InputError("facts", "a mapping of fact names to values", facts)
-    return _fields(spec.facts, facts, "", f"ruleset '{spec.name}'")
+            pass  # something unusual, wrong or past a limit: the checks below say exactly what
+    check_limits(facts)  # docs/engine.md "Limits": before the full checks walk the facts
+    plain = _plain(facts)
+    if plain is not facts and type(plain) is dict:  # the library's attrs instance, as a mapping
+        try:
+            return _checker(spec)(plain)
+        except _Slow:
+            pass
+    if not _mapping(plain):
+        raise InputError("facts", "a mapping of fact names to values", plain)
+    return _fields(spec.facts, plain, "", f"ruleset '{spec.name}'")
 
 
 _BUILTINS = frozenset({dict, list, str, int, bool, float, type(None)})
@@ -177,19 +183,25 @@ def _date(value: Any, path: str) -> str:
 # non-dict mapping, a tuple, a date object, an attrs instance, an int subclass) and anything
 # invalid raises _Slow, and the checks above run from the start: they produce the result or
 # the InputError, so both stay exactly what they were.
+#
+# The checker also holds every value it reads to _limits' limits, counting the same total, so
+# that valid facts are walked once. It only needs to know *that* a limit is crossed: it then
+# raises _Slow and check_limits walks the facts from the start, naming the first value past a
+# limit exactly as before. The limits are read from _limits at each call (tests lower them).
 
 
 class _Slow(Exception):
     pass
 
 
-_Check = Callable[[Any], Any]
+_Check = Callable[[Any, list], Any]  # (value, budget): budget[0] is what is left of MAX_TOTAL
 
 
 class _FieldPlan(NamedTuple):
     """One field as the compiled fast path checks it."""
 
     name: str
+    cost: int  # its name's characters towards MAX_TOTAL
     required: bool
     blankable: bool  # a str or date field: a blank string is "not given"
     kind: str
@@ -200,41 +212,76 @@ class _FieldPlan(NamedTuple):
 # by the spec's id and removed by a finalizer when the spec is collected, so an id reused by a
 # later spec can never find a stale checker, and specs loaded again and again (lint, tests) do
 # not pile up.
-_CHECKERS: dict[int, _Check] = {}
+_CHECKERS: dict[int, Callable[[Any], Any]] = {}
 _CHECKERS_LOCK = threading.Lock()
 
 
-def _checker(spec: RulesetSpec) -> _Check:
+def _checker(spec: RulesetSpec) -> Callable[[Any], Any]:
     """The compiled checker of ``spec``'s facts, built on first use."""
     check = _CHECKERS.get(id(spec))
     if check is None:
         with _CHECKERS_LOCK:
             check = _CHECKERS.get(id(spec))
             if check is None:
-                check = _compile_fields(spec.facts)
+                check = _compile_facts(spec.facts)
                 key = id(spec)
                 _CHECKERS[key] = check
                 weakref.finalize(spec, _CHECKERS.pop, key, None)
     return check
 
 
-def _compile_fields(fields: tuple[FieldSpec, ...]) -> _Check:
-    known = frozenset(f.name for f in fields)
-    plan = [_FieldPlan(f.name, f.required, f.type.kind in ("str", "date"), f.type.kind, _compile_type(f.type),
-                       f.omitted == "none")
-            for f in fields]
+def _compile_facts(fields: tuple[FieldSpec, ...]) -> Callable[[Any], Any]:
+    check_fields = _compile_fields(fields, 0)
 
     def check(given: Any) -> dict[str, Any]:
-        if type(given) is not dict:
+        return check_fields(given, [_limits.MAX_TOTAL])  # what is left of the total, counted down
+
+    return check
+
+
+_ATOM_COST = _limits._ATOM_COST
+
+
+def _charge_text(value: str, budget: list) -> None:
+    """``value`` towards the total; _Slow where check_limits refuses it (too long, a lone surrogate)."""
+    n = len(value)
+    if n > _limits.MAX_STRING:
+        raise _Slow
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise _Slow from None
+    budget[0] -= n
+
+
+def _compile_fields(fields: tuple[FieldSpec, ...], depth: int) -> _Check:
+    # A name check_limits would refuse as a key is left out of ``known``: given, it is _Slow.
+    known = frozenset(f.name for f in fields if _text_ok(f.name))
+    longest = max((len(name) for name in known), default=0)
+    plan = [_FieldPlan(f.name, len(f.name), f.required, f.type.kind in ("str", "date"), f.type.kind,
+                       _compile_type(f.type, depth + 1), f.omitted == "none")
+            for f in fields]
+
+    def check(given: Any, budget: list) -> dict[str, Any]:
+        if type(given) is not dict or depth >= _limits.MAX_DEPTH or longest > _limits.MAX_STRING:
             raise _Slow
         for key in given:
             if type(key) is not str or key not in known:
                 raise _Slow
+        used = _ATOM_COST  # the object itself, its names and its nulls; values count their own
         out: dict[str, Any] = {}
-        for name, required, blankable, kind, value_check, none_when_omitted in plan:
+        for name, cost, required, blankable, kind, value_check, none_when_omitted in plan:
             present = name in given
             value = given.get(name)
+            if present:
+                used += cost
+                if value is None:
+                    used += _ATOM_COST
             if blankable and isinstance(value, str) and not value.strip():
+                if type(value) is not str:
+                    raise _Slow  # a str subclass: check_limits reads it through str()
+                _charge_text(value, budget)
                 present, value = False, None
             if value is None:
                 if required:
@@ -248,41 +295,59 @@ def _compile_fields(fields: tuple[FieldSpec, ...]) -> _Check:
                     elif kind == "mapping":
                         out[name] = {}
                 continue
-            out[name] = value_check(value)
+            out[name] = value_check(value, budget)
+        budget[0] -= used
+        if budget[0] < 0:  # past the total: the facts' own object, ending last, decides it; one inside stops early
+            raise _Slow
         return out
 
     return check
 
 
-def _compile_type(t: TypeSpec) -> _Check:
+def _text_ok(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _compile_type(t: TypeSpec, depth: int) -> _Check:
+    """The check of one value of type ``t``, a container ``depth`` levels inside the facts."""
     kind = t.kind
     if kind == "bool":
-        def check_bool(value: Any) -> Any:
+        def check_bool(value: Any, budget: list) -> Any:
             if type(value) is not bool:
                 raise _Slow
+            budget[0] -= _ATOM_COST
             return value
         return check_bool
     if kind == "int":
         minimum = t.minimum
 
-        def check_int(value: Any) -> Any:
+        def check_int(value: Any, budget: list) -> Any:
             if type(value) is not int or (minimum is not None and value < minimum):
                 raise _Slow
+            if not -_limits.MAX_INT < value < _limits.MAX_INT:
+                raise _Slow
+            budget[0] -= _ATOM_COST
             return value
         return check_int
     if kind == "str":
-        def check_str(value: Any) -> Any:
+        def check_str(value: Any, budget: list) -> Any:
             if type(value) is not str:
                 raise _Slow
+            _charge_text(value, budget)
             stripped = value.strip()
             if not stripped:
                 raise _Slow
             return stripped
         return check_str
     if kind == "date":
-        def check_date(value: Any) -> Any:
+        def check_date(value: Any, budget: list) -> Any:
             if type(value) is not str:
                 raise _Slow
+            _charge_text(value, budget)
             try:
                 return dt.date.fromisoformat(value.strip()).isoformat()
             except ValueError:
@@ -294,9 +359,10 @@ def _compile_type(t: TypeSpec) -> _Check:
             codes.setdefault(code, code)
             codes.setdefault(zh, code)
 
-        def check_enum(value: Any) -> Any:
+        def check_enum(value: Any, budget: list) -> Any:
             if type(value) is not str:
                 raise _Slow
+            _charge_text(value, budget)
             code = codes.get(value.strip())
             if code is None:
                 raise _Slow
@@ -304,28 +370,32 @@ def _compile_type(t: TypeSpec) -> _Check:
         return check_enum
     if kind == "list":
         assert t.items is not None
-        item_check = _compile_type(t.items)
+        item_check = _compile_type(t.items, depth + 1)
 
         unique = t.unique
 
-        def check_list(value: Any) -> Any:
-            if type(value) is not list:
+        def check_list(value: Any, budget: list) -> Any:
+            if type(value) is not list or depth >= _limits.MAX_DEPTH:
                 raise _Slow
-            out = [item_check(item) for item in value]
+            budget[0] -= _ATOM_COST
+            out = [item_check(item, budget) for item in value]
             if unique and len({x.get(unique) for x in out}) != len(out):
                 raise _Slow  # the general path names the repeated item
             return out
         return check_list
     if kind == "object":
-        return _compile_fields(t.fields)
+        return _compile_fields(t.fields, depth)
     if kind == "mapping":
-        def check_mapping(value: Any) -> Any:
-            if type(value) is not dict:
+        def check_mapping(value: Any, budget: list) -> Any:
+            if type(value) is not dict or depth >= _limits.MAX_DEPTH:
                 raise _Slow
+            budget[0] -= _ATOM_COST
             out = {}
             for k, v in value.items():
                 if type(k) is not str or type(v) is not str:
                     raise _Slow
+                _charge_text(k, budget)
+                _charge_text(v, budget)
                 k, v = k.strip(), v.strip()
                 if not k or not v:
                     raise _Slow
@@ -333,7 +403,7 @@ def _compile_type(t: TypeSpec) -> _Check:
             return out
         return check_mapping
 
-    def check_other(value: Any) -> Any:
+    def check_other(value: Any, budget: list) -> Any:
         raise _Slow
     return check_other
 

@@ -105,3 +105,16 @@ def test_verdicts_with_any_one_field_removed_match_an_always_relaxed_run(monkeyp
             assert checked == always, (ruleset, path)
             variants += 1
     assert variants > 500
+
+
+def test_the_remembered_answer_tells_true_from_1() -> None:
+    """A value 1 that surely fails `equals 2` and a True the engine may compare loosely are remembered apart."""
+    from govrules._model import Condition, Pattern, RuleSpec, Then
+    from govrules._relaxed import RelaxedCheck
+
+    rule = RuleSpec(id="r", clause="1.1", quote="q", severity="info", message="m",
+                    when=(Pattern("x", (Condition("n", "equals", 2), Condition("m", "equals", 1))),), then=Then())
+    check = RelaxedCheck([rule], ["x"])
+    assert check.needed([{"type": "x", "n": 1}], frozenset()) is False  # m not given, but n = 1 surely fails
+    assert check.needed([{"type": "x", "n": True}], frozenset()) is True  # True == 1: the engine's to decide
+    assert check.needed([{"type": "x", "n": 1}], frozenset()) is False

@@ -138,6 +138,8 @@ class RelaxedCheck:
             for p in patterns:
                 read.setdefault(p.fact, set()).update(p.fields)
         self._read = {fact: tuple(sorted(fields)) for fact, fields in read.items()}
+        # Fact types whose read fields are all top-level: their values are one dict look-up each.
+        self._flat = {fact for fact, fields in self._read.items() if not any("." in f for f in fields)}
         # The rules that read each (fact, field): only those can rest on it not being given.
         readers: dict[tuple[str, str], list[int]] = {}
         for index, (patterns, _) in enumerate(self._rules):
@@ -165,12 +167,17 @@ class RelaxedCheck:
         for fact in engine_facts:
             kind = fact["type"]
             by_type.setdefault(kind, []).append(fact)
-            # A top-level field (most) is one dict look-up; a dotted one is walked.
-            values = [fact.get(field, ABSENT) if "." not in field else dotted(fact, field)
-                      for field in self._read.get(kind, ())]
+            fields = self._read.get(kind, ())
+            if kind in self._flat:
+                get = fact.get
+                values = [get(field, ABSENT) for field in fields]
+            else:
+                values = [dotted(fact, field) for field in fields]
             if seen is not None:
-                seen.append((kind, *((type(v), v) for v in values)))  # typed: True == 1 must not meet
-            absent = {field for field, v in zip(self._read.get(kind, ()), values) if v is ABSENT}
+                seen.append((kind, tuple(values), tuple(map(type, values))))  # typed: True == 1 must not meet
+            if ABSENT not in values:
+                continue
+            absent = {field for field, v in zip(fields, values) if v is ABSENT}
             if absent:
                 lacking.setdefault(kind, []).append((fact, absent))
                 found = {index for field in absent for index in self._readers[(kind, field)]}

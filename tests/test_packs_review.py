@@ -29,6 +29,15 @@ def _town(tmp_path: Path, name: str = "town") -> Path:
     return target
 
 
+def _quorum_overlay(tmp_path: Path, quorum_text: str) -> Path:
+    """A pack "top" over "base" in ``tmp_path`` whose quorum.yaml overlay is ``quorum_text``."""
+    top = tmp_path / "top"
+    top.mkdir()
+    (top / "pack.yaml").write_text("base: ../base\nversion: top\n", encoding="utf-8")
+    (top / "quorum.yaml").write_text(quorum_text, encoding="utf-8")
+    return top
+
+
 def _touch_later(path: Path, text: str) -> None:
     """Write ``text`` and move the mtime on, so a same-size edit in the same clock tick is still seen."""
     before = path.stat().st_mtime_ns
@@ -50,10 +59,7 @@ def test_an_overlay_on_a_base_whose_section_is_not_a_mapping_is_the_bases_rulese
     end = next((j for j in range(at + 1, len(lines)) if lines[j][:1] not in (" ", "#", "")), len(lines))
     lines[at:end] = [f"{key}:{base_value}"]
     quorum.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    top = tmp_path / "top"
-    top.mkdir()
-    (top / "pack.yaml").write_text("base: ../base\nversion: top\n", encoding="utf-8")
-    (top / "quorum.yaml").write_text(f"{key}:\n  some.entry: {{label: x}}\n", encoding="utf-8")
+    top = _quorum_overlay(tmp_path, f"{key}:\n  some.entry: {{label: x}}\n")
     with pytest.raises(govrules.RulesetError) as caught:
         govrules.Pack.load(top).runner("quorum")
     assert "quorum.yaml" in str(caught.value) and f"'{key}'" in str(caught.value)
@@ -173,10 +179,7 @@ def test_an_overlay_on_a_base_rule_file_that_is_not_a_mapping_is_the_bases_rules
     """An overlay on an empty (or list, or scalar) base rule file reports the base file's RulesetError, not a crash."""
     base = _town(tmp_path, "base")
     (base / "quorum.yaml").write_text(base_text, encoding="utf-8")
-    top = tmp_path / "top"
-    top.mkdir()
-    (top / "pack.yaml").write_text("base: ../base\nversion: top\n", encoding="utf-8")
-    (top / "quorum.yaml").write_text("title: x\nrules:\n  - {id: quorum.met, message: y}\n", encoding="utf-8")
+    top = _quorum_overlay(tmp_path, "title: x\nrules:\n  - {id: quorum.met, message: y}\n")
     with pytest.raises(govrules.RulesetError) as caught:
         govrules.Pack.load(top).runner("quorum")
     assert caught.value.file.endswith(str(Path("base") / "quorum.yaml")), str(caught.value)
@@ -188,10 +191,7 @@ def test_an_overlay_rule_entry_with_an_empty_id_is_a_ruleset_error_at_its_line(t
     base = _town(tmp_path, "base")
     quorum = base / "quorum.yaml"
     quorum.write_text(quorum.read_text(encoding="utf-8").rstrip("\n") + "\n  - not a rule\n", encoding="utf-8")
-    top = tmp_path / "top"
-    top.mkdir()
-    (top / "pack.yaml").write_text("base: ../base\nversion: top\n", encoding="utf-8")
-    (top / "quorum.yaml").write_text("rules:\n  - id:\n    message: y\n", encoding="utf-8")
+    top = _quorum_overlay(tmp_path, "rules:\n  - id:\n    message: y\n")
     with pytest.raises(govrules.RulesetError) as caught:
         govrules.Pack.load(top).runner("quorum")
     assert "top" in caught.value.file and caught.value.line == 2 and "'id'" in str(caught.value)

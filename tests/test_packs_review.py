@@ -282,3 +282,16 @@ def test_a_file_replaced_while_the_pack_is_listed_does_not_escape_as_an_os_error
     monkeypatch.setattr(Path, "is_file", lambda self: True if self == ghost else real_is_file(self))
     pack = govrules.Pack.load(town)
     assert pack.version == "2027" and pack.available() == ["quorum"]
+
+
+def test_an_unknown_ruleset_lists_the_choices_once(tmp_path: Path) -> None:
+    """An unknown ruleset's InputError names every ruleset once, with a did-you-mean only when one is close."""
+    with pytest.raises(govrules.InputError) as far:
+        govrules.evaluate("signin", {}, pack=str(SECOND_TOWN))
+    assert str(far.value).count("quorum") == 1 and "did you mean" not in str(far.value)
+    with pytest.raises(govrules.InputError) as near:
+        govrules.evaluate("quorom", {}, pack=str(SECOND_TOWN))
+    assert "one of quorum; did you mean 'quorum'?" in str(near.value)
+    with pytest.raises(govrules.InputError) as shipped:
+        govrules.evaluate("xyz", {})
+    assert str(shipped.value).count("signing") == 1

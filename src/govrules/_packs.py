@@ -35,7 +35,7 @@ from ._errors import InputError, RulesetError
 from ._load import PROVE_POOL_FILE, TYPES_FILE, load_types, parse_tree, read_types_text
 from ._model import RulesetSpec
 from ._run import Runner
-from ._suggest import did_you_mean
+from ._suggest import did_you_mean, one_of
 from ._yaml import load_yaml, position
 
 __all__ = ["PACK_FILE", "Pack", "PackLike", "resolve", "shipped"]
@@ -168,8 +168,7 @@ class Pack:
             return found
         names = self.available()
         if name not in names:
-            hint = did_you_mean(name, names)
-            raise InputError("ruleset", "one of " + ", ".join(names) + (f"; {hint}" if hint else ""), name)
+            raise InputError("ruleset", one_of(name, names), name)
         with _catalogue.using(self.catalogue):
             made = Runner(self._spec(name))
         with self._lock:

@@ -130,10 +130,9 @@ def runner(name: str) -> Runner:
         return found
     names = available()
     if name not in names:
-        from ._suggest import did_you_mean
+        from ._suggest import one_of
 
-        hint = did_you_mean(name, names)
-        raise InputError("ruleset", "one of " + ", ".join(names) + (f"; {hint}" if hint else ""), name)
+        raise InputError("ruleset", one_of(name, names), name)
     made = Runner(load_file(ruleset_dir() / f"{name}.yaml"))
     with _lock:
         return _runners.setdefault(name, made)

@@ -12,6 +12,13 @@ def closest(name: str, choices: Iterable[str]) -> str | None:
     return found[0] if found else None
 
 
+def one_of(name: str, choices: Iterable[str]) -> str:
+    """What an unknown ``name`` should have been: every choice, and the closest one if any is close."""
+    choices = list(choices)
+    best = closest(name, choices)
+    return "one of " + ", ".join(choices) + (f"; did you mean '{best}'?" if best else "")
+
+
 def did_you_mean(name: str, choices: Iterable[str]) -> str | None:
     choices = list(choices)
     best = closest(name, choices)

@@ -295,3 +295,26 @@ def test_an_unknown_ruleset_lists_the_choices_once(tmp_path: Path) -> None:
     with pytest.raises(govrules.InputError) as shipped:
         govrules.evaluate("xyz", {})
     assert str(shipped.value).count("signing") == 1
+
+
+def test_diff_of_packs_sharing_no_ruleset_is_exit_2_naming_each_sides_rulesets() -> None:
+    """`diff` of two packs with no ruleset in common exits 2 listing both sides' rulesets (it reported 0 changed, exit 0)."""
+    r = CliRunner().invoke(cli, ["diff", str(ROOT / "rulesets"), str(SECOND_TOWN)])
+    assert r.exit_code == 2, r.output
+    assert "share no ruleset" in r.output and "has quorum" in r.output and "signing" in r.output
+
+
+def test_diff_ruleset_without_records_is_exit_2() -> None:
+    """`diff --ruleset NAME` without --records is refused (it was silently ignored)."""
+    r = CliRunner().invoke(cli, ["diff", str(ROOT / "rulesets"), str(FIXTURE), "--ruleset", "meeting"])
+    assert r.exit_code == 2 and "--records" in r.output
+
+
+def test_diff_records_for_a_ruleset_one_side_lacks_names_that_side(tmp_path: Path) -> None:
+    """`diff --records F --ruleset meeting` against a pack without meeting names AMENDED and what it has."""
+    records = tmp_path / "r.jsonl"
+    records.write_text('{"meeting": {}}\n', encoding="utf-8")
+    r = CliRunner().invoke(cli, ["diff", str(ROOT / "rulesets"), str(SECOND_TOWN),
+                                 "--records", str(records), "--ruleset", "meeting"])
+    assert r.exit_code == 2 and "AMENDED (" in r.output and "has no ruleset 'meeting'" in r.output
+    assert "it has quorum" in r.output

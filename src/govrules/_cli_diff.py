@@ -64,12 +64,16 @@ def diff_command(base: str, amended: str, records_path: str | None, ruleset: str
     """
     if records_path and not ruleset:
         raise _Fail("--records needs --ruleset NAME (the ruleset its records are for)")
+    if ruleset and not records_path:
+        raise _Fail("--ruleset names the ruleset of --records FILE; without --records the spec cases of "
+                    "every ruleset BASE and AMENDED share are compared")
     meta = click.get_current_context().meta
     if meta.get("govrules.pack"):
         raise _Fail("diff names its two packs itself: govrules diff BASE AMENDED (without --pack)")
     as_of = as_of or meta.get("govrules.as_of")  # `govrules --as-of DAY diff …` too
     try:
         before, after = _version(base, as_of, "BASE"), _version(amended, as_of, "AMENDED")
+        _comparable(before, after, ruleset)
         tally = Tally(examples)
         diff_cases(before, after, tally)
         if records_path:
@@ -85,6 +89,19 @@ def diff_command(base: str, amended: str, records_path: str | None, ruleset: str
     else:
         click.echo(render(result, before, after))
     sys.exit(1 if result.changed else 0)
+
+
+def _comparable(before: Pack, after: Pack, ruleset: str | None) -> None:
+    """Refuse a comparison that could only report "nothing changed" because nothing was compared."""
+    sides = (("BASE", before), ("AMENDED", after))
+    if ruleset is not None:
+        for which, pack in sides:
+            if ruleset not in pack.available():
+                raise _Fail(f"{which} ({pack.describe()}) has no ruleset '{ruleset}': "
+                            f"it has {', '.join(pack.available())}")
+    elif not set(before.available()) & set(after.available()):
+        raise _Fail("BASE and AMENDED share no ruleset, so no verdict can be compared: "
+                    + "; ".join(f"{which} ({pack.describe()}) has {', '.join(pack.available())}" for which, pack in sides))
 
 
 def _version(path: str, as_of: str | None, which: str) -> Pack:

@@ -318,3 +318,11 @@ def test_diff_records_for_a_ruleset_one_side_lacks_names_that_side(tmp_path: Pat
                                  "--records", str(records), "--ruleset", "meeting"])
     assert r.exit_code == 2 and "AMENDED (" in r.output and "has no ruleset 'meeting'" in r.output
     assert "it has quorum" in r.output
+
+
+def test_help_after_pack_shows_that_packs_title() -> None:
+    """`govrules --pack DIR --help` names the pack's regulation; plain `--help` the shipped one."""
+    r = run("--pack", str(SECOND_TOWN), "--help")
+    assert r.exit_code == 0 and "示例镇人民政府工作规则" in r.output and "颛桥" not in r.output, r.output
+    plain = run("--help")
+    assert "颛桥镇人民政府工作规则" in plain.output

@@ -15,7 +15,8 @@ from ._batch_cli import cli_batch
 from ._cases import check_case, evaluator_for, load_cases, load_overlaid_cases
 from ._cli_diff import diff_command
 from ._cli_common import (
-    EXIT_ALLOWED, EXIT_LOG_FAILED, EXIT_NOT_ALLOWED, _Fail, calendar_option, make_calendar, pack_params, with_pack,
+    EXIT_ALLOWED, EXIT_LOG_FAILED, EXIT_NOT_ALLOWED, _Fail, calendar_option, given_pack, make_calendar, pack_params,
+    with_pack,
 )
 from ._cli_serve import schema_command, serve_command
 from ._cli_timeline import schedule_command, timeline_command
@@ -87,8 +88,18 @@ def render_trace(verdict: Verdict) -> str:
 
 class _Group(click.Group):
     def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        # The title is the catalogue's, read when help is shown, not when the module is imported.
-        self.help = f"《{_catalogue.regulation_title()}》 as executable rules: verdicts that cite their clauses."
+        # The title is the catalogue's (of --pack's pack when one was given before --help), read
+        # when help is shown, not when the module is imported.
+        title = _catalogue.regulation_title()
+        if ctx.meta.get("govrules.pack"):
+            try:
+                found = given_pack()
+            except _Fail:
+                found = None  # a bad --pack is reported by the command; the help still prints
+            if found is not None:
+                with found.active():
+                    title = _catalogue.regulation_title()
+        self.help = f"《{title}》 as executable rules: verdicts that cite their clauses."
         super().format_help_text(ctx, formatter)
 
 

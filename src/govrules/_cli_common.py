@@ -51,11 +51,16 @@ def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
 
 
 def pack_params() -> list[click.Option]:
-    """Fresh --pack and --as-of options (they only note what was given; the command applies it)."""
+    """Fresh --pack and --as-of options (they only note what was given; the command applies it).
+
+    Eager, so that `govrules --pack DIR --help` has noted the pack before the help (which shows
+    the pack's title) is printed.
+    """
     return [
         click.Option(["--pack"], multiple=True, type=click.Path(file_okay=False), expose_value=False,
-                     callback=_remember, help=_PACK_HELP),
-        click.Option(["--as-of"], "as_of", default=None, expose_value=False, callback=_remember, help=_AS_OF_HELP),
+                     callback=_remember, help=_PACK_HELP, is_eager=True),
+        click.Option(["--as-of"], "as_of", default=None, expose_value=False, callback=_remember, help=_AS_OF_HELP,
+                     is_eager=True),
     ]
 
 

@@ -396,3 +396,30 @@ def test_every_label_finds_its_own_clause():
 
     for c in clauses():
         assert clause(c.label).id == c.id
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message", "key"),
+    [
+        ("computable: true", "computable: yes please", "'computable' must be true or false", "computable:"),
+        ("label:", "lable:", "unknown keys ['lable']", "lable:"),
+    ],
+)
+def test_a_catalogue_error_names_its_line_and_column(tmp_path, old, new, message, key):
+    """An error in a pack's clauses.yaml is at file:line:col of the offending key, with the catalogue's hint."""
+    import shutil
+
+    import govrules
+
+    town = tmp_path / "town"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "examples" / "packs" / "second-town", town)
+    text = (town / "clauses.yaml").read_text(encoding="utf-8")
+    at = text.index(old)
+    (town / "clauses.yaml").write_text(text[:at] + new + text[at + len(old):], encoding="utf-8")
+    line = text[:at].count("\n") + 1
+    col = at - text.rfind("\n", 0, at)
+    with pytest.raises(RulesetError) as caught:
+        govrules.Pack.load(town)
+    err = caught.value
+    assert (err.file, err.line, err.col) == (str(town / "clauses.yaml"), line, col), str(err)
+    assert message in str(err) and "docs/catalogue.md" in str(err) and "ruleset-format" not in str(err)

@@ -166,42 +166,50 @@ def _regulation() -> dict[str, str]:
     return _load()[2]
 
 
-def _bad_catalogue(message: str, file: str | None = None) -> RulesetError:
+def _bad_catalogue(message: str, file: str | None = None, node: Any = None, key: Any = None) -> RulesetError:
+    """A catalogue error at ``node`` (``node[key]``)'s line and column of the catalogue file, when known."""
+    from ._yaml import position
+
+    line, col = position(node, key) if node is not None else (None, None)
     return RulesetError(
         message,
         file=file or f"govrules/data/{_CATALOGUE_FILE}",
+        line=line,
+        col=col,
         hint="the clause catalogue ships with govrules; see docs/catalogue.md" if file is None
         else "a pack's clause catalogue; see docs/catalogue.md and docs/packs.md",
     )
 
 
-def _clause_from_entry(index: int, entry: Any, file: str | None = None) -> Clause:
-    def _bad_catalogue(message: str) -> RulesetError:
-        return _bad(message, file)
+def _clause_from_entry(index: int, entry: Any, file: str | None = None, entries: Any = None) -> Clause:
+    def _bad_catalogue(message: str, key: Any = None) -> RulesetError:
+        return _bad(message, file, entry, key)
 
     if not isinstance(entry, dict):
-        raise _bad_catalogue(f"clauses[{index}] is not a mapping")
+        raise _bad(f"clauses[{index}] is not a mapping", file, entries, index)
     where = f"clauses[{index}] ({entry.get('id')!r})"
     allowed = {"id", "label", "text", "computable", "reason"}
     extra = sorted(set(entry) - allowed, key=str)
     if extra:
-        raise _bad_catalogue(f"{where}: unknown keys {extra}")
+        raise _bad_catalogue(f"{where}: unknown keys {extra}", extra[0])
     for key in ("id", "label", "text"):
         if not isinstance(entry.get(key), str) or not entry[key].strip():
-            raise _bad_catalogue(f"{where}: '{key}' must be a non-empty string")
+            raise _bad_catalogue(f"{where}: '{key}' must be a non-empty string", key if key in entry else None)
     if not isinstance(entry.get("computable"), bool):
-        raise _bad_catalogue(f"{where}: 'computable' must be true or false")
+        raise _bad_catalogue(f"{where}: 'computable' must be true or false", "computable" if "computable" in entry else None)
     reason = entry.get("reason")
     if reason is not None and not isinstance(reason, str):
-        raise _bad_catalogue(f"{where}: 'reason' must be a string")
+        raise _bad_catalogue(f"{where}: 'reason' must be a string", "reason")
     if not entry["computable"] and not (reason or "").strip():
         raise _bad_catalogue(f"{where}: a non-computable clause needs a 'reason'")
+    # str(): the loader's scalars are str subclasses (a `|` block's LiteralScalarString) that
+    # should not reach the cache or a caller.
     return Clause(
-        id=entry["id"],
-        label=entry["label"],
-        text=normalize(entry["text"]),
-        computable=entry["computable"],
-        reason=reason,
+        id=str(entry["id"]),
+        label=str(entry["label"]),
+        text=normalize(str(entry["text"])),
+        computable=bool(entry["computable"]),
+        reason=None if reason is None else str(reason),
     )
 
 
@@ -231,34 +239,38 @@ def _load_shipped() -> tuple[tuple[Clause, ...], dict[str, Clause], dict[str, st
 def _parse(source: str | None = None,
            file: str | None = None) -> tuple[tuple[Clause, ...], dict[str, Clause], dict[str, str]]:
     # Imported here: with the on-disk cache warm, a process never parses the catalogue, and
-    # ruamel.yaml costs ~20 ms to import (start-up, docs/performance.md).
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
+    # ruamel.yaml costs ~20 ms to import (start-up, docs/performance.md). The loader keeps each
+    # node's line and column, so an error names where in the catalogue it is.
+    from ._yaml import load_yaml, plain
 
+    name = file or f"govrules/data/{_CATALOGUE_FILE}"
     if source is None:
         source = _data_file(_CATALOGUE_FILE).read_text(encoding="utf-8")
 
-    def _bad_catalogue(message: str) -> RulesetError:
-        return _bad(message, file)
+    def _bad_catalogue(message: str, node: Any = None, key: Any = None) -> RulesetError:
+        return _bad(message, file, node, key)
 
     try:
-        document = YAML(typ="safe", pure=True).load(source)
-    except YAMLError as exc:
-        raise _bad_catalogue(f"not valid YAML: {exc}") from None
+        document = load_yaml(name, text=source)
+    except RulesetError as exc:  # its line and column, with the catalogue's hint
+        raise RulesetError(exc.message, file=name, line=exc.line, col=exc.col, text=exc.text,
+                           hint=_bad("", file).hint) from None
     entries = document.get("clauses") if isinstance(document, dict) else None
     if not isinstance(entries, list):
-        raise _bad_catalogue("top level must be a mapping with a 'clauses' list")
+        raise _bad_catalogue("top level must be a mapping with a 'clauses' list",
+                             document if isinstance(document, dict) else None, "clauses")
     regulation = document.get("regulation")
     if not (isinstance(regulation, dict) and set(regulation) == {"title", "text"}
             and all(isinstance(v, str) and v.strip() for v in regulation.values())):
-        raise _bad_catalogue("top level needs 'regulation' with a 'title' and the 'text' file's name")
-    ordered = tuple(_clause_from_entry(i, e, file) for i, e in enumerate(entries))
+        raise _bad_catalogue("top level needs 'regulation' with a 'title' and the 'text' file's name",
+                             document, "regulation" if "regulation" in document else None)
+    ordered = tuple(_clause_from_entry(i, e, file, entries) for i, e in enumerate(entries))
     by_id: dict[str, Clause] = {}
-    for c in ordered:
+    for i, c in enumerate(ordered):
         if c.id in by_id:
-            raise _bad_catalogue(f"clause id {c.id!r} appears twice")
+            raise _bad_catalogue(f"clause id {c.id!r} appears twice", entries[i], "id")
         by_id[c.id] = c
-    return ordered, by_id, dict(regulation)
+    return ordered, by_id, plain(regulation)
 
 
 def clauses() -> tuple[Clause, ...]:

@@ -50,7 +50,8 @@ from govrules._errors import GovrulesError
 __all__ = ["Engine", "EngineError", "Firing", "json_encoder"]
 
 # This module drives durable_rules' C extension directly (create_ruleset, assert_fact and its
-# result codes, the action calls), which no release documents or promises to keep; these are the ones it was written and tested against (tests/test_engine_*.py).
+# result codes, the action calls), which no release documents or promises to keep; these are
+# the releases it was written and tested against (tests/test_engine_*.py).
 DURABLE_RULES_VERSIONS = ("2.0.28",)
 
 

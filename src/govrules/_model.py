@@ -98,7 +98,6 @@ def _spec(cls: _C) -> _C:
     return attrs.frozen(cls)
 
 
-
 @_spec
 class Where:
     """A place in a rule file, for error messages."""

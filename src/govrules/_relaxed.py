@@ -175,17 +175,16 @@ class RelaxedCheck:
                 values = [dotted(fact, field) for field in fields]
             if seen is not None:
                 seen.append((kind, tuple(values), tuple(map(type, values))))  # typed: True == 1 must not meet
-            if ABSENT not in values:
-                continue
             absent = {field for field, v in zip(fields, values) if v is ABSENT}
-            if absent:
-                lacking.setdefault(kind, []).append((fact, absent))
-                found = {index for field in absent for index in self._readers[(kind, field)]}
-                candidates |= found
-                # Without a memo key to complete, the first witness among the facts seen so far
-                # settles it (a large meeting need not be scanned to its last item).
-                if seen is None and self._witness(found, fact, absent, by_type, inferred):
-                    return True
+            if not absent:
+                continue
+            lacking.setdefault(kind, []).append((fact, absent))
+            found = {index for field in absent for index in self._readers[(kind, field)]}
+            candidates |= found
+            # Without a memo key to complete, the first witness among the facts seen so far
+            # settles it (a large meeting need not be scanned to its last item).
+            if seen is None and self._witness(found, fact, absent, by_type, inferred):
+                return True
         if not candidates:
             return False
         key: Any = None

@@ -449,7 +449,7 @@ class Runner:
         # this outcome in some completion are what it rests on, so their clauses are cited.
         resting = ({p.rule.clause for p in possible if p.rule.then.outcome == outcome.id}
                    if strongest is None and outcome.id != UNDETERMINED else set())
-        parts = _Parts(self, typed, firings, asserted, ctx, reacted, fulls)
+        parts = _Parts(self, typed, firings, asserted, ctx, reacted, fulls, _catalogue.active())
         verdict = lazy_verdict(
             ruleset=spec.name, outcome=outcome.id, allowed=outcome.allowed,
             # CONTRACT §2: "sorted, no repeats" — plain string order, as any client would check it.
@@ -524,26 +524,23 @@ class Runner:
         return label
 
 
-class _Parts:
+class _Parts(NamedTuple):
     """What a verdict's findings, trace and data are built from, kept until they are read.
 
     The firings were decoded from the engine for this run alone, and the typed facts and the
     firings' full facts belong to the run: nothing changes them once the verdict exists.
     """
 
-    def __init__(self, runner: Runner, typed: Mapping[str, Any], firings: list[Firing],
-                 asserted: Mapping[int, list[dict[str, Any]]], ctx: Context,
-                 reacted: list[Firing], fulls: list[dict[str, Any]]) -> None:
-        self.runner = runner
-        self.typed = typed
-        self.firings = firings
-        self.asserted = asserted
-        self.ctx = ctx
-        self.reacted = reacted
-        self.fulls = fulls
-        # Findings are labelled from the catalogue in effect now (a pack's, docs/packs.md), not
-        # from whichever is in effect where and when they are first read.
-        self.catalogue = _catalogue.active()
+    runner: Runner
+    typed: Mapping[str, Any]
+    firings: list[Firing]
+    asserted: Mapping[int, list[dict[str, Any]]]
+    ctx: Context
+    reacted: list[Firing]
+    fulls: list[dict[str, Any]]
+    # Findings are labelled from the catalogue in effect at evaluation (a pack's, docs/packs.md),
+    # not from whichever is in effect where and when they are first read.
+    catalogue: _catalogue.Catalogue | None
 
     def _full(self, n: int, firing: Firing) -> dict[str, Any]:
         # react built this firing's full facts already (neither typed nor matched has

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import os
 import sys
+from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence, TypeVar, Union, cast
 
 from ._calendar import WorkingCalendar
 from ._errors import InputError
 from ._facade_docs import DOCS
 from ._model import Verdict, evolve_lazily
-from ._rulesets import ACTIVE_PACK, runner, shipped_stamp
+from . import _diskcache
+from ._rulesets import ACTIVE_PACK, ruleset_dir, runner
 
 if TYPE_CHECKING:
     # Only named in signatures: a caller passing a Person or a Pack has imported it already, and
@@ -65,7 +68,7 @@ def _decide(ruleset: str, facts: Mapping[str, Any], calendar: WorkingCalendar | 
         later = {"data": data} if data is not None else None
     # One copy for the stamp and the remedies, leaving findings, trace and data unbuilt
     # (attrs.evolve would build them all).
-    stamp = active.stamp if active is not None else shipped_stamp(_read_shipped_stamp)
+    stamp = active.stamp if active is not None else _shipped_stamp()
     verdict = evolve_lazily(verdict, pack=stamp, later=later)
     # A decision log is turned on only through _log (govrules.configure): while nothing has
     # imported it, none is on, and a verdict does not import it (start-up, ~1.5 ms). A module
@@ -79,10 +82,34 @@ def _decide(ruleset: str, facts: Mapping[str, Any], calendar: WorkingCalendar | 
 _LOG_MODULE = f"{__package__}._log"
 
 
-def _read_shipped_stamp() -> dict[str, str]:
-    from . import _packs  # only when the on-disk cache has no stamp: the pack loader brings the YAML parser
+@functools.cache
+def _shipped_stamp() -> dict[str, str]:
+    """The shipped regulation pack's id, version and content hash, which every shipped verdict carries.
 
-    return _packs.shipped_stamp_uncached()
+    Kept in the on-disk cache, so a fresh process neither parses pack.yaml nor imports the pack
+    loader (with the YAML parser) for it (start-up, docs/performance.md). The entry is keyed by
+    the name, size and modification time of each file the pack's hash covers: the shipped rule
+    files are package data, trusted as govrules' own modules and data files are
+    (``_diskcache._code_digest``, what Python's bytecode cache trusts). Reading and hashing
+    their contents (~270 KB with the cases and prove hints) cost a warm first verdict 3-6 ms.
+    """
+    directory = ruleset_dir()
+    try:
+        with os.scandir(directory) as found:
+            # The files _packs hashes: every .yaml and .txt file of the directory.
+            files = sorted((e.name, e.stat()) for e in found
+                           if e.is_file() and PurePath(e.name).suffix in (".yaml", ".txt"))
+        blob = "".join(f"{name}|{st.st_size}|{st.st_mtime_ns}\0" for name, st in files).encode("utf-8", "surrogatepass")
+        key = _diskcache.key(b"pack-stamp-by-stat", str(directory.resolve()).encode("utf-8", "surrogatepass"), blob)
+    except OSError:
+        key = None
+    stamp = _diskcache.read(key, dict)
+    if stamp is None:
+        from . import _packs
+
+        stamp = _packs.shipped_stamp_uncached()
+        _diskcache.write(key, stamp)
+    return stamp
 
 
 # What a caller passes for a fact: plain data as parsed from JSON, or the library's Person.

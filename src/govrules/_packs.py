@@ -283,10 +283,12 @@ def _stale(pack: Pack, signature: tuple[Any, ...] | None = None) -> bool:
 
 @functools.lru_cache(maxsize=32)
 def _load_cached(directory: Path, signature: tuple[Any, ...], _seen: tuple[Path, ...] = ()) -> Pack:
-    return _load(directory, _seen)
+    return _load(directory, signature, _seen)
 
 
-def _load(directory: Path, seen: tuple[Path, ...]) -> Pack:
+def _load(directory: Path, signature: tuple[Any, ...], seen: tuple[Path, ...]) -> Pack:
+    # ``signature``: the directory's files as listed before anything is read, so a file that
+    # changes while this load reads it makes the next load a fresh one.
     meta_file = directory / PACK_FILE
     text = _read(meta_file)
     try:
@@ -394,7 +396,7 @@ def _load(directory: Path, seen: tuple[Path, ...]) -> Pack:
         document=text_of("document", False) or (base.document if base else None),
         in_force_from=in_from, in_force_to=in_to, note=text_of("note", False), base=base,
         catalogue=catalogue, is_shipped=is_shipped, catalogue_file=hashed[0].resolve() if hashed else None,
-        signature=_signature(directory), read_signature=_stats(hashed),
+        signature=signature, read_signature=_stats(hashed),
     )
 
 
@@ -630,7 +632,7 @@ def using(pack: PackLike | Sequence[PackLike] | None = None, as_of: Any = None) 
 
 
 def shipped_stamp_uncached() -> dict[str, str]:
-    """The shipped pack's stamp, from its pack.yaml (``_rulesets.shipped_stamp`` caches it)."""
+    """The shipped pack's stamp, from its pack.yaml (``_facade._shipped_stamp`` caches it)."""
     return shipped().stamp
 
 

@@ -28,7 +28,7 @@ import attrs
 from ._calendar import WorkingCalendar
 from ._engine import NotPlain, plain_copy
 from ._errors import CalendarError, InputError
-from ._model import FieldSpec, TypeSpec, Verdict, VerdictData, evolve_lazily
+from ._model import FieldSpec, TypeSpec, Verdict, VerdictData
 from ._validate import validate
 
 MAX_REMEDIES = 8
@@ -569,22 +569,13 @@ def enable(on: bool) -> None:
     _enabled = bool(on)
 
 
-def attach(runner: Any, facts: Any, verdict: Verdict, calendar: WorkingCalendar | None = None) -> Verdict:
-    """The verdict with ``data.remedies`` when it is not allowed; an allowed verdict is returned as is.
-
-    Re-evaluation goes through ``runner.evaluate`` (which never attaches remedies), so the
-    search cannot recurse.
-    """
-    data = pending_data(runner, facts, verdict, calendar)
-    return verdict if data is None else evolve_lazily(verdict, later={"data": data})
-
-
 def pending_data(runner: Any, facts: Any, verdict: Verdict,
                  calendar: WorkingCalendar | None = None) -> Callable[[], VerdictData] | None:
-    """What builds the verdict's data with ``remedies`` pending, or None when it gets none.
+    """What builds the verdict's data with ``remedies`` pending, or None when it gets none (allowed).
 
     For ``evolve_lazily(verdict, later={"data": ...})``: the facade sets the pack stamp in the
-    same copy of the verdict.
+    same copy of the verdict. Re-evaluation goes through ``runner.evaluate`` (which never adds
+    remedies), so the search cannot recurse.
     """
     if verdict.allowed or not _enabled:
         return None

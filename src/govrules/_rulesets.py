@@ -16,8 +16,8 @@ import functools
 import importlib.util
 import os
 import threading
-from pathlib import Path, PurePath
-from typing import Any, Callable
+from pathlib import Path
+from typing import Any
 
 from . import _catalogue, _diskcache
 from ._errors import InputError, RulesetError
@@ -155,37 +155,3 @@ def _cache_key(path: Path) -> str | None:
                               types.read_bytes() if types.is_file() else b"-")
     except (OSError, ValueError):
         return None  # the uncached path reports the problem as it always did
-
-
-_stamp: list[dict[str, str]] = []  # the shipped pack's stamp, once read or made
-
-
-def shipped_stamp(make: Callable[[], dict[str, str]]) -> dict[str, str]:
-    """The shipped regulation pack's id, version and content hash, which every shipped verdict carries.
-
-    Kept in the on-disk cache, so a fresh process neither parses pack.yaml nor imports the pack
-    loader for it (start-up, docs/performance.md); ``make`` reads the pack on a miss (the pack
-    loader sits above this module). The entry is keyed by the name, size and modification time
-    of each file the pack's hash covers: the shipped rule files are package data, trusted as
-    govrules' own modules and data files are (``_diskcache._code_digest``, what Python's
-    bytecode cache trusts). Reading and hashing their contents (~270 KB with the cases and
-    prove hints) cost a warm first verdict 3-6 ms.
-    """
-    if _stamp:
-        return _stamp[0]
-    directory = ruleset_dir()
-    try:
-        with os.scandir(directory) as found:
-            # The files _packs hashes: every .yaml and .txt file of the directory.
-            files = sorted((e.name, e.stat()) for e in found
-                           if e.is_file() and PurePath(e.name).suffix in (".yaml", ".txt"))
-        blob = "".join(f"{name}|{st.st_size}|{st.st_mtime_ns}\0" for name, st in files).encode("utf-8", "surrogatepass")
-        key = _diskcache.key(b"pack-stamp-by-stat", str(directory.resolve()).encode("utf-8", "surrogatepass"), blob)
-    except OSError:
-        key = None
-    stamp = _diskcache.read(key, dict)
-    if stamp is None:
-        stamp = make()
-        _diskcache.write(key, stamp)
-    _stamp[:] = [stamp]
-    return stamp

@@ -30,11 +30,10 @@ def code_of(ctx: Context, value: str | None, values: Mapping[str, Any]) -> str |
     """The code in ``values`` (code → a term or a list of wordings) that ``value`` names, punctuation aside; else nothing."""
     if value is None:
         return None
-    strip = _punctuation().sub
-    wanted = strip("", value)
+    wanted = _punctuation().sub("", value)
     for code, terms in (values or {}).items():
         wordings = [terms] if isinstance(terms, str) else list(terms or ())
-        if wanted == code or any(wanted == (_bare(t) if type(t) is str else strip("", t)) for t in wordings):
+        if wanted == code or any(wanted == _bare(t) for t in wordings):
             return code
     return None
 

@@ -244,15 +244,10 @@ _ATOM_COST = _limits._ATOM_COST
 
 def _charge_text(value: str, budget: list) -> None:
     """``value`` towards the total; _Slow where check_limits refuses it (too long, a lone surrogate)."""
-    n = len(value)
-    if n > _limits.MAX_STRING:
-        raise _Slow
-    if not value.isascii():
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise _Slow from None
-    budget[0] -= n
+    try:
+        budget[0] -= _limits._text(value, "a string")
+    except _limits._Over:
+        raise _Slow from None
 
 
 def _compile_fields(fields: tuple[FieldSpec, ...], depth: int) -> _Check:

@@ -176,9 +176,13 @@ def _bad_catalogue(message: str, file: str | None = None, node: Any = None, key:
         file=file or f"govrules/data/{_CATALOGUE_FILE}",
         line=line,
         col=col,
-        hint="the clause catalogue ships with govrules; see docs/catalogue.md" if file is None
-        else "a pack's clause catalogue; see docs/catalogue.md and docs/packs.md",
+        hint=_catalogue_hint(file),
     )
+
+
+def _catalogue_hint(file: str | None) -> str:
+    return ("the clause catalogue ships with govrules; see docs/catalogue.md" if file is None
+            else "a pack's clause catalogue; see docs/catalogue.md and docs/packs.md")
 
 
 def _clause_from_entry(index: int, entry: Any, file: str | None = None, entries: Any = None) -> Clause:
@@ -254,7 +258,7 @@ def _parse(source: str | None = None,
         document = load_yaml(name, text=source)
     except RulesetError as exc:  # its line and column, with the catalogue's hint
         raise RulesetError(exc.message, file=name, line=exc.line, col=exc.col, text=exc.text,
-                           hint=_bad("", file).hint) from None
+                           hint=_catalogue_hint(file)) from None
     entries = document.get("clauses") if isinstance(document, dict) else None
     if not isinstance(entries, list):
         raise _bad_catalogue("top level must be a mapping with a 'clauses' list",

@@ -125,16 +125,18 @@ def _document(names: tuple[str, ...], pack: Any = None) -> dict[str, Any]:  # pa
         "operationId": "clause", "summary": "a clause's label and words (by its id, or by its label as the regulation prints it)",
         "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
         "responses": _ok("Clause", "the clause") | _problems(404)}}
-    date_param = [{"name": "date", "in": "path", "required": True, "schema": {"type": "string", "format": "date"}}]
+    if timeline_keys is not None:
+        summary = f"the deadlines around a meeting ({timeline_spec().meeting}) in working days"
+        responses = _ok("Timeline", "one date per declared time node") | _problems(400, 422)
+    else:
+        summary = "none: the rules this service answers with declare no timeline"
+        responses = _problems(404)
+        responses["404"]["description"] = "no timeline (problem type no-timeline)"
     paths["/v1/timeline/{date}"] = {"get": {
-        "operationId": "timeline", "summary": f"the deadlines around a meeting ({timeline_spec().meeting}) in working days",
-        "parameters": date_param,
-        "responses": _ok("Timeline", "one date per declared time node") | _problems(400, 422)}} \
-        if timeline_keys is not None else {"get": {
-            "operationId": "timeline", "summary": "none: the rules this service answers with declare no timeline",
-            "parameters": date_param,
-            "responses": {"404": {"description": "no timeline (problem type no-timeline)", "content": {
-                "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}}}}
+        "operationId": "timeline", "summary": summary,
+        "parameters": [{"name": "date", "in": "path", "required": True,
+                        "schema": {"type": "string", "format": "date"}}],
+        "responses": responses}}
     paths["/healthz"] = {"get": {"operationId": "healthz", "summary": "the server is up",
                                  "responses": {"200": {"description": "ok"}}}}
     try:

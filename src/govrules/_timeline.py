@@ -38,22 +38,24 @@ def _shipped() -> tuple[RulesetSpec, ...]:
     """The rule file in effect (shipped, or the active regulation pack's) that declares a
     ``timeline``, then the files it includes, in its order."""
     pack = ACTIVE_PACK.get()
-    cache = _shipped_specs if pack is None else _timeline_specs
     key = _SHIPPED if pack is None else pack
     with _specs_lock:
-        found = cache.get(key)
+        found = _timeline_specs.get(key)
     if found is None:
         found = _declaring(available())  # outside the lock: it loads rule files
         with _specs_lock:
-            found = cache.setdefault(key, found)
+            found = _timeline_specs.setdefault(key, found)
     return found
 
 
+class _Shipped:
+    """The key of the shipped rules' entry (None cannot be a weak key); this module holds it for good."""
+
+
 # By the pack in effect, held weakly: a pack no longer used (edited and loaded again, or evicted
-# from Pack.load's cache) is freed with its runners. The shipped rules' are kept apart (None is no key).
+# from Pack.load's cache) is freed with its runners.
 _timeline_specs: weakref.WeakKeyDictionary[Any, tuple[RulesetSpec, ...]] = weakref.WeakKeyDictionary()
-_SHIPPED = "shipped"
-_shipped_specs: dict[str, tuple[RulesetSpec, ...]] = {}
+_SHIPPED = _Shipped()
 _specs_lock = threading.Lock()
 
 
@@ -71,9 +73,9 @@ def _declaring(names: list[str]) -> tuple[RulesetSpec, ...]:
     owners = [spec for spec in (runner(n).spec for n in names) if spec.timeline]
     if not owners:
         raise NoTimelineError("no rule file declares a 'timeline' (the meeting the time nodes are counted around), "
-                           "so these rules plan no meeting timeline or schedule", file=_rules_dir(),
-                           hint="a rule file's 'timeline:' key names the meeting and its time nodes: "
-                                "see docs/timeline.md")
+                              "so these rules plan no meeting timeline or schedule", file=_rules_dir(),
+                              hint="a rule file's 'timeline:' key names the meeting and its time nodes: "
+                                   "see docs/timeline.md")
     if len(owners) != 1:
         raise RulesetError(f"{len(owners)} rule files declare a 'timeline'; exactly one may", file=_rules_dir(),
                            hint="rule files declaring one: " + ", ".join(o.file for o in owners))

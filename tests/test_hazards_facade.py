@@ -141,12 +141,8 @@ def test_many_sequential_evaluations_stay_correct():
 
 def _durable_do_actions(ruleset, state_handle):
     """durable_rules' own action loop (what _engine._drive replaces), for comparison."""
-    import datetime
-
     from durable import engine as durable_engine
 
-    # Its clock calls utcfromtimestamp, deprecated in 3.12: the same value without the warning.
-    durable_engine._unix_now = lambda: (datetime.datetime.now() - datetime.datetime(1970, 1, 1)).total_seconds()
     # durable.engine's Ruleset over the same C handle and the same action functions.
     theirs = durable_engine.Ruleset.__new__(durable_engine.Ruleset)
     theirs._name, theirs._host, theirs._handle = "compare", None, ruleset._handle
@@ -172,5 +168,12 @@ def test_own_action_loop_gives_the_same_verdicts_as_durable_rules_loop(monkeypat
         return [_bytes(runner(name).evaluate(facts, calendar=cal)) for name, facts, cal in inputs]
 
     ours = answers()
+    import datetime
+
+    from durable import engine as durable_engine
+
+    # Its clock calls utcfromtimestamp, deprecated in 3.12: the same value without the warning.
+    monkeypatch.setattr(durable_engine, "_unix_now",
+                        lambda: (datetime.datetime.now() - datetime.datetime(1970, 1, 1)).total_seconds())
     monkeypatch.setattr(_engine, "_drive", _durable_do_actions)
     assert answers() == ours

@@ -13,11 +13,16 @@ verdict, kept only where every engine below agrees with govrules' outcome and fi
 * peers, when installed (``pip install -e '.[bench]'``): cedarpy (Cedar policies, parsed
   once), rule-engine (one expression per rule, parsed once), clipspy (CLIPS, one fact);
 * plain Python (bench/raw_signing.py's if-statements);
+* two stages of govrules' core timed alone in the same rounds, each beside the floor's whole
+  verdict: ``Runner.prepare`` (validation with the error contract's field paths, the limits,
+  the derived fields the rule files declare) and the strict engine run over facts already
+  built (no react, no verdict, no relaxed run): work the floor does not do, or does once;
 * minor page faults per verdict (``getrusage(RUSAGE_SELF).ru_minflt``) for core and facade,
   measured first, before any peer is imported (that changes the heap, and with it whether
   glibc trims): near 0 when durable_rules' sessions do not make glibc trim and re-fault
   the heap, ~100 when they do;
-* start-up: ``import govrules``, and import + first signing verdict with a cold and a warm
+* start-up: ``import attrs`` (the contract makes Verdict an attrs class, so every verdict's
+  process pays it), ``import govrules``, and import + first signing verdict with a cold and a warm
   cache of checked rule files (median of --startup-runs fresh interpreters each; govrules'
   .pyc files are written first, bench/startup.py's ensure_bytecode);
 * the meeting growth table: check_meeting's verdict time for 20, 200 and 2,000 agenda items
@@ -353,7 +358,8 @@ def startup(runs: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(runs):
             env = {**os.environ, "GOVRULES_CACHE_DIR": str(Path(tmp) / f"cache{i}")}
-            for label, module, first in (("durable", "durable.engine", False), ("import", "govrules", False),
+            for label, module, first in (("durable", "durable.engine", False), ("attrs", "attrs", False),
+                                          ("import", "govrules", False),
                                           ("cold", "govrules", True), ("warm", "govrules", True)):
                 code = PROBE.format(module=module, first=first, example=example)
                 done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
@@ -419,9 +425,17 @@ def main() -> None:
         "govrules core (Runner.evaluate)": core.evaluate,
         **engines,
     }
-    best = {k: (0.0, 0.0) for k in calls}
+    # Two stages of the core alone, in the same rounds: what the contract asks before and of
+    # the engine, set beside the floor's whole verdict (see "stages" below).
+    strict = core.engine()
+    built = {id(f): core._engine_facts(core.prepare(f).facts) for f in agreed}
+    stages: dict[str, Callable[[dict], Any]] = {
+        "prepare: validation, limits, derived fields": core.prepare,
+        "strict engine run alone (facts built, no react)": lambda f: strict.run(built[id(f)]),
+    }
+    best = {k: (0.0, 0.0) for k in [*calls, *stages]}
     for _ in range(args.rounds):
-        for key, call in calls.items():
+        for key, call in {**calls, **stages}.items():
             r, flt = rate(call, agreed, args.seconds)
             if r > best[key][0]:
                 best[key] = (r, flt)
@@ -439,12 +453,19 @@ def main() -> None:
     print("minflt/verdict: govrules measured first, alone in the process, on all inputs (the least of 2 rounds);"
           " the others during their timing")
     print(f"{'engine':42} {'verdicts/s':>11} {'vs facade':>9} {'minflt/verdict':>14}")
-    for key, (r, _) in best.items():
+    for key in calls:
+        r = best[key][0]
         print(f"{key:42} {r:11,.0f} {r / facade:9.2f} {faults[key]:14.2f}")
+    floor_us = 1e6 / best["durable_rules one fact, C calls (floor)"][0]
+    print(f"\nstages of govrules core, µs per verdict, beside the floor's whole verdict ({floor_us:.1f} µs):")
+    for key in stages:
+        us = 1e6 / best[key][0]
+        print(f"  {key:50} {us:7.1f} µs  {us / floor_us:5.2f}x the floor")
 
     s = startup(args.startup_runs)
     print(f"\nstart-up (median of {args.startup_runs} fresh interpreters):")
     print(f"  import durable.engine                          {s['durable'] * 1e3:7.1f} ms")
+    print(f"  import attrs (Verdict is an attrs class)       {s['attrs'] * 1e3:7.1f} ms")
     print(f"  import govrules                                {s['import'] * 1e3:7.1f} ms")
     print(f"  import + first signing verdict, cold cache     {s['cold'] * 1e3:7.1f} ms")
     print(f"  import + first signing verdict, warm cache     {s['warm'] * 1e3:7.1f} ms")

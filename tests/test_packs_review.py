@@ -326,3 +326,21 @@ def test_help_after_pack_shows_that_packs_title() -> None:
     assert r.exit_code == 0 and "示例镇人民政府工作规则" in r.output and "颛桥" not in r.output, r.output
     plain = run("--help")
     assert "颛桥镇人民政府工作规则" in plain.output
+
+
+def test_diff_records_skipped_under_both_packs_are_named_with_their_line_and_reason(tmp_path: Path) -> None:
+    """A record with no verdict under either pack is reported by file:line and reason (text and --json), not only counted."""
+    import json
+
+    path, text = _records(tmp_path)
+    path.write_text(text + "not json\n" + json.dumps({"meeting": {"leaders": "seven"}}) + "\n", encoding="utf-8")
+    args = ["diff", "govrules:rulesets", str(FIXTURE), "--records", str(path), "--ruleset", "meeting", "--workers", "1"]
+    d = json.loads(run(*args, "--json").stdout)
+    assert d["skipped"] == 2
+    assert [s["source"] for s in d["skipped_examples"]] == [f"{path}:3", f"{path}:4"]
+    assert d["skipped_examples"][0]["reason"].startswith("not valid JSON")
+    assert d["skipped_examples"][1]["reason"].startswith("InputError: meeting.kind")
+    report = run(*args).output
+    assert f"{path}:3  not valid JSON" in report and f"{path}:4  InputError: meeting.kind" in report, report
+    few = json.loads(run(*args, "--json", "--examples", "1").stdout)
+    assert few["skipped"] == 2 and [s["source"] for s in few["skipped_examples"]] == [f"{path}:3"]

@@ -133,9 +133,8 @@ def _records(before: Pack, after: Pack, ruleset: str, path: str, encoding: str, 
 
         bar = tqdm(desc="govrules diff", unit=" records", file=sys.stderr)
     try:
-        for compared, change in diff_records(before, after, ruleset, zip(one, two),
-                                             "<stdin>" if path == "-" else path):
-            tally.add(change, compared)
+        for change in diff_records(before, after, ruleset, zip(one, two), "<stdin>" if path == "-" else path):
+            tally.add(change)
             if bar is not None:
                 bar.update(1)
     finally:

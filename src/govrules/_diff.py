@@ -21,7 +21,7 @@ from ._errors import CalendarError, InputError
 from ._facade import _evaluate
 from ._packs import Pack
 
-__all__ = ["Change", "Diff", "Group", "Tally", "case_pairs", "compare", "diff_cases", "diff_records", "render"]
+__all__ = ["Change", "Diff", "Group", "Skipped", "Tally", "case_pairs", "compare", "diff_cases", "diff_records", "render"]
 
 NO_RULE = "—"  # no rule fired differently (a need or a clause changed through a fact not given)
 
@@ -45,6 +45,17 @@ class Change:
 
 
 @attrs.frozen
+class Skipped:
+    """A record neither pack gave a verdict for: where it is, and why (as the base pack's run said)."""
+
+    source: str  # "<records file>:<line>"
+    reason: str  # e.g. "not valid JSON (…)", "InputError: meeting.leaders: …"
+
+    def to_dict(self) -> dict[str, str]:
+        return {"source": self.source, "reason": self.reason}
+
+
+@attrs.frozen
 class Group:
     """The verdicts one rule changed: how many, and the first few."""
 
@@ -63,6 +74,7 @@ class Diff:
     compared: int
     groups: tuple[Group, ...]  # largest first, then by ruleset and rule
     skipped: int = 0  # records with no verdict under either pack (bad JSON, …)
+    skipped_examples: tuple[Skipped, ...] = ()  # the first few of them, so a reader can find them
 
     @property
     def changed(self) -> int:
@@ -77,24 +89,32 @@ class Diff:
         return {
             "base": dict(self.base), "amended": dict(self.amended), "compared": self.compared,
             "changed": self.changed, "skipped": self.skipped,
+            "skipped_examples": [s.to_dict() for s in self.skipped_examples],
             "groups": [{"ruleset": g.ruleset, "rule": g.rule, "count": g.count,
                         "examples": [c.to_dict() for c in g.examples]} for g in self.groups],
         }
 
 
 class Tally:
-    """Counts changes by rule as they stream past, keeping only the first ``examples`` of each."""
+    """Counts changes by rule as they stream past, keeping only the first ``examples`` of each
+    (and of the records skipped)."""
 
     def __init__(self, examples: int = 3) -> None:
         self.examples = examples
         self.compared = 0
         self.skipped = 0
+        self._skipped: list[Skipped] = []
         self._counts: dict[tuple[str, str], int] = {}
         self._kept: dict[tuple[str, str], list[Change]] = {}
 
-    def add(self, change: Change | None, compared: bool = True) -> None:
-        self.compared += compared
-        self.skipped += not compared
+    def add(self, change: Change | Skipped | None) -> None:
+        """One record or case: a change, no change (None), or a record with no verdict under either pack."""
+        if isinstance(change, Skipped):
+            self.skipped += 1
+            if len(self._skipped) < self.examples:
+                self._skipped.append(change)
+            return
+        self.compared += 1
         if change is None:
             return
         key = (change.ruleset, change.rule)
@@ -106,7 +126,7 @@ class Tally:
     def result(self, base: Pack, amended: Pack) -> Diff:
         groups = sorted((Group(r, rule, n, tuple(self._kept[(r, rule)])) for (r, rule), n in self._counts.items()),
                         key=lambda g: (-g.count, g.ruleset, g.rule))
-        return Diff(base.stamp, amended.stamp, self.compared, tuple(groups), self.skipped)
+        return Diff(base.stamp, amended.stamp, self.compared, tuple(groups), self.skipped, tuple(self._skipped))
 
 
 def _essence(verdict: Mapping[str, Any]) -> dict[str, Any]:
@@ -183,19 +203,20 @@ def diff_cases(base: Pack, amended: Pack, tally: Tally) -> None:
 
 
 def diff_records(base: Pack, amended: Pack, ruleset: str, pairs: Iterable[tuple[Any, Any]],
-                 source: str) -> Iterator[tuple[bool, Change | None]]:
+                 source: str) -> Iterator[Change | Skipped | None]:
     """Compare batch Results pairwise (the same records under ``base`` and ``amended``).
 
-    Yields (compared, change) per record: compared is False for a record neither pack gave a verdict for.
+    Yields per record its Change, None when the verdicts agree, or Skipped for a record neither
+    pack gave a verdict for (the base pack's reason: both read the same line).
     """
     order = rule_order(base, amended, ruleset)
     for before, after in pairs:
         if before.output is None and after.output is None:
-            yield False, None
+            yield Skipped(f"{source}:{before.line}", before.bad.error if before.bad is not None else "no verdict")
             continue
         was = json.loads(before.output) if before.output is not None else {"error": _kind(before.bad.error)}
         now = json.loads(after.output) if after.output is not None else {"error": _kind(after.bad.error)}
-        yield True, compare(f"{source}:{before.line}", ruleset, was, now, order)
+        yield compare(f"{source}:{before.line}", ruleset, was, now, order)
 
 
 def _kind(error: str) -> str:
@@ -207,6 +228,7 @@ def render(result: Diff, base: Pack, amended: Pack) -> str:
     lines = [f"基准 {base.describe()}  {base.hash}", f"修订 {amended.describe()}  {amended.hash}",
              f"比较 {result.compared} 个结论，{result.changed} 个发生变化"
              + (f"；{result.skipped} 条记录在两者下均无结论" if result.skipped else "")]
+    lines += [f"  · {s.source}  {s.reason}" for s in result.skipped_examples]
     for g in result.groups:
         lines += ["", f"{g.rule}（{g.ruleset}）  {g.count} 个结论变化"]
         for c in g.examples:

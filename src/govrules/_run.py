@@ -253,10 +253,16 @@ class Runner:
         engine_facts = self._engine_facts(typed)
         asserted: dict[int, list[dict[str, Any]]] = {}
         order: list[Firing] = []
-        fulls: list[dict[str, Any]] = []
+        fulls: list[dict[str, Any] | None] = []
 
         def react(firing: Firing) -> list[dict[str, Any]]:
             _, rule = self._rules[firing.rule]
+            if not rule.then.asserts:
+                # Its full facts only serve a finding or data, built when first read: a caller
+                # that checks ``allowed`` never pays for them.
+                order.append(firing)
+                fulls.append(None)
+                return []
             # Once per firing (not per asserted value); the verdict reuses it.
             full = self._full(typed, firing.matched)
             new = _asserted(rule, full)
@@ -435,7 +441,7 @@ class Runner:
 
     def _verdict(self, typed: Mapping[str, Any], firings: list[Firing],
                  asserted: Mapping[int, list[dict[str, Any]]], ctx: Context,
-                 reacted: list[Firing], fulls: list[dict[str, Any]], possible: list[_Possible] = (),
+                 reacted: list[Firing], fulls: list[dict[str, Any] | None], possible: list[_Possible] = (),
                  lazy: bool = False) -> Verdict:
         """The verdict: its outcome, allowed, clauses and needs now; findings, trace and data
         when first read (#12 item 4: a caller that checks ``allowed`` pays for nothing else).
@@ -552,16 +558,18 @@ class _Parts(NamedTuple):
     asserted: Mapping[int, list[dict[str, Any]]]
     ctx: Context
     reacted: list[Firing]
-    fulls: list[dict[str, Any]]
+    fulls: list[dict[str, Any] | None]  # None: not built by react (a rule that asserts nothing)
     # Findings are labelled from the catalogue in effect at evaluation (a pack's, docs/packs.md),
     # not from whichever is in effect where and when they are first read.
     catalogue: _catalogue.Catalogue | None
 
     def _full(self, n: int, firing: Firing) -> dict[str, Any]:
-        # react built this firing's full facts already (neither typed nor matched has
+        # react built the full facts of a firing that asserts (neither typed nor matched has
         # changed since); the identity check keeps a mismatch from reusing the wrong one.
         if n < len(self.reacted) and self.reacted[n] is firing:
-            return self.fulls[n]
+            full = self.fulls[n]
+            if full is not None:
+                return full
         return self.runner._full(self.typed, firing.matched)
 
     def trace(self) -> tuple[TraceStep, ...]:

@@ -172,3 +172,16 @@ def test_findings_read_later_keep_the_catalogue_of_the_evaluation():
         eager = run.decide(run.prepare(REFUSED))
     assert not built(v, "findings") and shipped
     assert [f.label for f in v.findings] == [f.label for f in eager.findings] == [f"L{f.clause}" for f in shipped]
+
+
+def test_a_firing_that_asserts_nothing_builds_its_full_facts_only_when_a_finding_reads_them(monkeypatch) -> None:
+    """A verdict read only for ``allowed`` builds no full facts for a firing whose rule asserts nothing; its findings still do."""
+    r = runner("signing")
+    calls: list[int] = []
+    original = r._full
+    monkeypatch.setattr(r, "_full", lambda *a: calls.append(1) or original(*a))
+    verdict = r.evaluate(ALLOWED)
+    assert verdict.allowed and calls == []
+    assert verdict.findings and calls
+    monkeypatch.undo()
+    assert dumps(verdict) == dumps(r.decide(r.prepare(ALLOWED)))

@@ -118,3 +118,33 @@ def test_the_remembered_answer_tells_true_from_1() -> None:
     assert check.needed([{"type": "x", "n": 1}], frozenset()) is False  # m not given, but n = 1 surely fails
     assert check.needed([{"type": "x", "n": True}], frozenset()) is True  # True == 1: the engine's to decide
     assert check.needed([{"type": "x", "n": 1}], frozenset()) is False
+
+
+def test_the_remembered_answer_and_the_all_given_shortcut_agree_with_a_fresh_scan(monkeypatch) -> None:
+    """On every case and example, whole and with any one field removed, needed() answers first and from memory as a fresh scan of the facts does."""
+    import govrules._relaxed as relaxed
+
+    calls: list[tuple[str, list, frozenset]] = []
+    answers = {True: 0, False: 0}
+    for ruleset, facts, calendar in _inputs():
+        r = runner(ruleset)
+        original = r._relaxed_check.needed
+        monkeypatch.setattr(r._relaxed_check, "needed",
+                            lambda f, i, _o=original, _n=ruleset: calls.append((_n, f, frozenset(i))) or _o(f, i))
+        for variant in [facts] + [_without(facts, path) for path in _leaf_paths(facts)[:40]]:
+            try:
+                r.evaluate(variant, calendar)
+            except Exception:  # noqa: BLE001 - refused input: no run
+                continue
+        monkeypatch.undo()
+    checks = {}
+    for ruleset, engine_facts, inferred in calls:
+        r = runner(ruleset)
+        check = checks.setdefault(ruleset, relaxed.RelaxedCheck(r.spec.rules, [*r._object_facts, *r._items]))
+        first, again = check.needed(engine_facts, inferred), check.needed(engine_facts, inferred)
+        monkeypatch.setattr(relaxed, "_MEMO_FACTS", -1)  # nothing remembered, nothing cut short by a key
+        scanned = relaxed.RelaxedCheck(r.spec.rules, [*r._object_facts, *r._items]).needed(engine_facts, inferred)
+        monkeypatch.undo()
+        assert first == again == scanned, (ruleset, engine_facts, inferred)
+        answers[scanned] += 1
+    assert answers[True] > 50 and answers[False] > 50

@@ -158,50 +158,63 @@ class RelaxedCheck:
         an inferred fact the strict run never asserted cannot be it. Conditions on inferred
         facts are not checked: they may hold.
         """
+        if len(engine_facts) > _MEMO_FACTS:
+            return self._scan(engine_facts, inferred)
+        # The answer depends only on the values of the fields the rules read (and on
+        # ``inferred``): verdicts on few facts repeat them often, so it is remembered by them.
+        # A hit builds only this key, none of the per-rule sets a first answer needs.
+        seen: list[Any] = []
+        lacking = False
+        for fact in engine_facts:
+            kind = fact["type"]
+            fields = self._read.get(kind, ())
+            if kind in self._flat:
+                get = fact.get
+                values = tuple([get(field, ABSENT) for field in fields])
+            else:
+                values = tuple([dotted(fact, field) for field in fields])
+            lacking = lacking or ABSENT in values
+            seen.append((kind, values, tuple(map(type, values))))  # typed: True == 1 must not meet
+        if not lacking:  # every field a rule reads is given: the relaxed run reads nothing more
+            return False
+        key: Any = (tuple(seen), frozenset(inferred))
+        try:
+            return self._memo[key]
+        except KeyError:
+            pass
+        except TypeError:  # a value that cannot be a key (a nested object): decided afresh
+            return self._scan(engine_facts, inferred)
+        answer = self._scan(engine_facts, inferred)
+        if len(self._memo) >= _MEMO_SIZE:
+            self._memo.clear()
+        self._memo[key] = answer
+        return answer
+
+    def _scan(self, engine_facts: Sequence[Mapping[str, Any]], inferred: AbstractSet[str]) -> bool:
+        """``needed`` decided from the facts, nothing remembered."""
         by_type: dict[str, list[Mapping[str, Any]]] = {}
         lacking: dict[str, list[tuple[Mapping[str, Any], set[str]]]] = {}  # facts with fields not given
         candidates: set[int] = set()
-        # The answer depends only on the values of the fields the rules read (and on
-        # ``inferred``): verdicts on few facts repeat them often, so it is remembered by them.
-        seen: list[Any] | None = [] if len(engine_facts) <= _MEMO_FACTS else None
         for fact in engine_facts:
             kind = fact["type"]
             by_type.setdefault(kind, []).append(fact)
             fields = self._read.get(kind, ())
             if kind in self._flat:
-                get = fact.get
-                values = [get(field, ABSENT) for field in fields]
+                absent = {field for field in fields if field not in fact}
             else:
-                values = [dotted(fact, field) for field in fields]
-            if seen is not None:
-                seen.append((kind, tuple(values), tuple(map(type, values))))  # typed: True == 1 must not meet
-            absent = {field for field, v in zip(fields, values) if v is ABSENT}
+                absent = {field for field in fields if dotted(fact, field) is ABSENT}
             if not absent:
                 continue
             lacking.setdefault(kind, []).append((fact, absent))
             found = {index for field in absent for index in self._readers[(kind, field)]}
             candidates |= found
-            # Without a memo key to complete, the first witness among the facts seen so far
-            # settles it (a large meeting need not be scanned to its last item).
-            if seen is None and self._witness(found, fact, absent, by_type, inferred):
+            # The first witness among the facts seen so far settles it (a large meeting need
+            # not be scanned to its last item).
+            if self._witness(found, fact, absent, by_type, inferred):
                 return True
         if not candidates:
             return False
-        key: Any = None
-        if seen is not None:
-            key = (tuple(seen), frozenset(inferred))
-            try:
-                return self._memo[key]
-            except KeyError:
-                pass
-            except TypeError:  # a value that cannot be a key (a nested object): decided afresh
-                key = None
-        answer = self._decide(candidates, by_type, lacking, inferred)
-        if key is not None:
-            if len(self._memo) >= _MEMO_SIZE:
-                self._memo.clear()
-            self._memo[key] = answer
-        return answer
+        return self._decide(candidates, by_type, lacking, inferred)
 
     def _witness(self, found: set[int], fact: Mapping[str, Any], absent: set[str],
                  by_type: Mapping[str, list[Mapping[str, Any]]], inferred: AbstractSet[str]) -> bool:

@@ -25,12 +25,11 @@ from ._compile import compile_ruleset, engine_rule_name
 from ._derive import FUNCTIONS, Context, Unknown
 from ._engine import Engine, EngineError, Firing, FiringLimitError, NotPlain, json_encoder, plain_copy
 from ._errors import GovrulesError
-from ._model import (SEVERITIES, DataSpec, FieldSpec, Finding, Need, Ref, RuleSpec, RulesetSpec, TraceStep,
-                     TypeSpec, Verdict, VerdictData, _each_fields, _frozen_copy, lazy_verdict, owned_trace_step,
-                     owned_verdict_data)
+from ._model import (SEVERITIES, Condition, DataSpec, FieldSpec, Finding, Need, Pattern, Ref, RuleSpec, RulesetSpec,
+                     TraceStep, TypeSpec, Verdict, VerdictData, _each_fields, _frozen_copy, lazy_verdict,
+                     owned_trace_step, owned_verdict_data)
 from ._relaxed import ABSENT, RelaxedCheck
 from ._relaxed import conditions as _conditions
-from ._relaxed import dotted as _dotted
 from ._relaxed import holds as _holds
 from ._validate import validate
 
@@ -136,6 +135,16 @@ class _DataKey(NamedTuple):
     spec: DataSpec  # the rule file's own entry, for a shape the checks did not prepare
 
 
+class _Reading(NamedTuple):
+    """One pattern of a rule, prepared once per Runner for reading what a relaxed firing rested on."""
+
+    fact: str  # the pattern's name: the key of its fact in a firing's matched facts
+    caller: bool  # a fact the caller gives (object or item), not one a rule inferred
+    fields: tuple[tuple[str, tuple[str, ...]], ...]  # its conditions' fields, each with its parts
+    any_of: tuple[tuple[Condition, ...], ...]
+    any_of_fields: tuple[tuple[str, tuple[str, ...]], ...]  # the fields its alternatives read
+
+
 class _Possible(NamedTuple):
     """A relaxed-only firing: the rule, and the facts not given that it read."""
 
@@ -178,6 +187,10 @@ class Runner:
             for p in rule.when:
                 read.setdefault(p.fact, set()).update(c.field for c in _conditions(p))
         self._read = {fact: tuple(sorted(fields)) for fact, fields in read.items()}
+        # Per engine rule name, its patterns as _read_unknowns reads them: a relaxed firing
+        # neither rescans a rule's conditions nor splits their dotted fields.
+        self._readings = {name: tuple(_reading(p, p.fact in self._paths or p.fact in self._items) for p in rule.when)
+                          for name, (_, rule) in self._rules.items()}
         self._relaxed_check = RelaxedCheck(spec.rules, [*self._object_facts, *self._items])
         self._transient = _transient_items(spec, set(self._items), set(self._object_facts))
         self._engine: Engine | None = None
@@ -240,10 +253,16 @@ class Runner:
         engine_facts = self._engine_facts(typed)
         asserted: dict[int, list[dict[str, Any]]] = {}
         order: list[Firing] = []
-        fulls: list[dict[str, Any]] = []
+        fulls: list[dict[str, Any] | None] = []
 
         def react(firing: Firing) -> list[dict[str, Any]]:
             _, rule = self._rules[firing.rule]
+            if not rule.then.asserts:
+                # Its full facts only serve a finding or data, built when first read: a caller
+                # that checks ``allowed`` never pays for them.
+                order.append(firing)
+                fulls.append(None)
+                return []
             # Once per firing (not per asserted value); the verdict reuses it.
             full = self._full(typed, firing.matched)
             new = _asserted(rule, full)
@@ -342,9 +361,9 @@ class Runner:
 
         def react(firing: Firing) -> list[dict[str, Any]]:
             _, rule = self._rules[firing.rule]
-            paths = self._read_unknowns(rule, firing.matched, typed, unknowns, maybe)
-            full = self._full(typed, firing.matched)
-            new = _asserted(rule, full)
+            paths = self._read_unknowns(self._readings[firing.rule], firing.matched, typed, unknowns, maybe)
+            # The full facts are only read here for what the rule asserts; most rules assert nothing.
+            new = _asserted(rule, self._full(typed, firing.matched)) if rule.then.asserts else []
             if paths:
                 possible.append(_Possible(rule, paths))
                 for fact in new:
@@ -371,21 +390,23 @@ class Runner:
                 return frozenset()
         return self._transient
 
-    def _read_unknowns(self, rule: RuleSpec, matched: Mapping[str, Any], typed: Mapping[str, Any],
+    def _read_unknowns(self, readings: tuple[_Reading, ...], matched: Mapping[str, Any], typed: Mapping[str, Any],
                        unknowns: Mapping[str, tuple[str, ...]], maybe: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
         """The facts not given that this firing rested on (none: it holds whatever they are)."""
         out: list[str] = []
-        for p in rule.when:
+        for p in readings:
             fact = matched.get(p.fact)
             if fact is None:
                 continue
             if _MAYBE in fact:
                 out.extend(maybe.get(fact[_MAYBE], ()))
-            base = self._base(p.fact, fact)
-            lacking = [c.field for c in p.conditions if _dotted(fact, c.field) is _ABSENT]
+            if not p.caller:  # an inferred fact's fields are no caller's: what it rests on came with _MAYBE
+                continue
+            lacking = [field for field, parts in p.fields if _walk_or_absent(fact, parts) is _ABSENT]
             if p.any_of and not any(all(_holds(c, fact) for c in alt) for alt in p.any_of):
-                lacking += [c.field for alt in p.any_of for c in alt if _dotted(fact, c.field) is _ABSENT]
-            if base is not None:
+                lacking += [field for field, parts in p.any_of_fields if _walk_or_absent(fact, parts) is _ABSENT]
+            if lacking:
+                base = self._base(p.fact, fact)
                 for field in lacking:
                     out.extend(self._provenance(f"{base}.{field}", typed, unknowns))
         return tuple(dict.fromkeys(out))
@@ -420,7 +441,7 @@ class Runner:
 
     def _verdict(self, typed: Mapping[str, Any], firings: list[Firing],
                  asserted: Mapping[int, list[dict[str, Any]]], ctx: Context,
-                 reacted: list[Firing], fulls: list[dict[str, Any]], possible: list[_Possible] = (),
+                 reacted: list[Firing], fulls: list[dict[str, Any] | None], possible: list[_Possible] = (),
                  lazy: bool = False) -> Verdict:
         """The verdict: its outcome, allowed, clauses and needs now; findings, trace and data
         when first read (#12 item 4: a caller that checks ``allowed`` pays for nothing else).
@@ -537,16 +558,18 @@ class _Parts(NamedTuple):
     asserted: Mapping[int, list[dict[str, Any]]]
     ctx: Context
     reacted: list[Firing]
-    fulls: list[dict[str, Any]]
+    fulls: list[dict[str, Any] | None]  # None: not built by react (a rule that asserts nothing)
     # Findings are labelled from the catalogue in effect at evaluation (a pack's, docs/packs.md),
     # not from whichever is in effect where and when they are first read.
     catalogue: _catalogue.Catalogue | None
 
     def _full(self, n: int, firing: Firing) -> dict[str, Any]:
-        # react built this firing's full facts already (neither typed nor matched has
+        # react built the full facts of a firing that asserts (neither typed nor matched has
         # changed since); the identity check keeps a mismatch from reusing the wrong one.
         if n < len(self.reacted) and self.reacted[n] is firing:
-            return self.fulls[n]
+            full = self.fulls[n]
+            if full is not None:
+                return full
         return self.runner._full(self.typed, firing.matched)
 
     def trace(self) -> tuple[TraceStep, ...]:
@@ -782,6 +805,21 @@ def _absent_part(typed: Mapping[str, Any], parts: tuple[str, ...]) -> str:
             return ".".join(parts[:i + 1])
         obj = obj[part]
     return ".".join(parts)
+
+
+def _reading(p: Pattern, caller: bool) -> _Reading:
+    def split(conditions: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        return tuple((c.field, tuple(c.field.split("."))) for c in conditions)
+    return _Reading(p.fact, caller, split(p.conditions), p.any_of, split(c for alt in p.any_of for c in alt))
+
+
+def _walk_or_absent(obj: Any, parts: tuple[str, ...]) -> Any:
+    """``_get_or_absent`` on a path split beforehand."""
+    for part in parts:
+        if type(obj) is not dict or part not in obj:
+            return _ABSENT
+        obj = obj[part]
+    return obj
 
 
 def _get_or_absent(obj: Any, path: str) -> Any:

@@ -32,9 +32,8 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Collection, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
-import attrs
 
 try:
     # Only the C extension: durable.engine's Host, Closure and Promise are replaced below, and
@@ -113,10 +112,12 @@ MAX_FIRINGS_BASE = 10_000
 MAX_FIRINGS_PER_FACT = 100
 
 
-@attrs.frozen
-class Firing:
+class Firing(NamedTuple):
     """One rule firing: the rule's name and, per pattern name, the fact it matched."""
 
+    # A NamedTuple rather than a frozen attrs class: the same fields, value equality, repr and
+    # immutability, but one is built per action and a frozen attrs __init__ (a setattr call per
+    # field) cost about three times as much; attrs also compiles its methods at import.
     rule: str
     matched: Mapping[str, dict]
 
@@ -173,18 +174,21 @@ def _action_function(ruleset: _Ruleset, name: str) -> Callable[[Any], None]:
     return ruleset._actions[name]
 
 
-@attrs.define
 class _Run:
     """Everything one run() needs while the engine calls back into Python."""
 
-    react: Callable[[Firing], Sequence[Mapping]] | None
-    sid: str
-    stamps: Any = attrs.field(factory=itertools.count)
-    firings: list[Firing] = attrs.field(factory=list)
-    error: BaseException | None = None
-    stored: list[str] = attrs.field(factory=list)  # stamps of the facts the engine kept
-    limit: int = MAX_FIRINGS_BASE
-    engine: str = ""
+    __slots__ = ("react", "sid", "stamps", "firings", "error", "stored", "limit", "engine")
+
+    def __init__(self, react: Callable[[Firing], Sequence[Mapping]] | None, sid: str,
+                 limit: int = MAX_FIRINGS_BASE, engine: str = "") -> None:
+        self.react = react
+        self.sid = sid
+        self.stamps = itertools.count()
+        self.firings: list[Firing] = []
+        self.error: BaseException | None = None
+        self.stored: list[str] = []  # stamps of the facts the engine kept
+        self.limit = limit
+        self.engine = engine
 
 
 class _Slot:
@@ -416,7 +420,7 @@ def _make_action(slot: _Slot, rule: str) -> Callable[[Any], None]:
             return
         started = time.monotonic()
         try:
-            firing = Firing(rule=rule, matched=_matched(c._m))
+            firing = Firing(rule, _matched(c._m))
             current.firings.append(firing)
             if len(current.firings) > current.limit:
                 counts = collections.Counter(f.rule for f in current.firings)
@@ -782,11 +786,13 @@ def _field(name: Any) -> str:
     return name
 
 
-@attrs.frozen
 class _ConditionChecker:
-    rule: str
-    pattern: str
-    earlier: tuple[str, ...]
+    __slots__ = ("rule", "pattern", "earlier")
+
+    def __init__(self, rule: str, pattern: str, earlier: tuple[str, ...]) -> None:
+        self.rule = rule
+        self.pattern = pattern
+        self.earlier = earlier
 
     def fail(self, detail: str) -> ValueError:
         return ValueError(f"rule {self.rule!r}, pattern {self.pattern!r}: {detail}")

@@ -451,14 +451,19 @@ def _make_action(slot: _Slot, rule: str) -> Callable[[Any], None]:
     return action
 
 
-def _matched(message: Mapping[str, dict]) -> dict[str, dict]:
-    result = {}
-    for pattern, fact in message.items():
-        clean = {key: value for key, value in fact.items() if key not in (_SID, _STAMP, _USER_ID)}
+def _matched(message: dict[str, dict]) -> dict[str, dict]:
+    """``message`` with each fact's engine keys removed and the caller's own "id" restored.
+
+    In place: the message was decoded from the engine's JSON for this one action (_drive), so
+    nothing else holds its dicts, and rebuilding every matched fact was a third of an action's
+    Python cost on large facts. The key order is the rebuilt copy's: the caller's keys as
+    asserted, then "id" last.
+    """
+    for fact in message.values():
+        del fact[_SID], fact[_STAMP]
         if _USER_ID in fact:
-            clean["id"] = fact[_USER_ID]
-        result[pattern] = clean
-    return result
+            fact["id"] = fact.pop(_USER_ID)
+    return message
 
 
 def _stamp(current: _Run, fact: dict) -> dict:

@@ -525,7 +525,15 @@ _NOT_HANDLED = object()
 # durable_rules_engine.assert_fact's result codes (2.0.28, as Ruleset._handle_result reads them).
 _RESULT_NOT_HANDLED = 1  # no rule's pattern takes the fact; it is not stored
 _RESULT_OBSERVED = 2  # a fact with this identity is already in the session
-_RESULT_QUEUED = 3  # stored, no action enabled: nothing to drive
+# 3 is ERR_EVENT_DEFERRED, and it does not mean "stored, nothing to drive". In durable_rules
+# 2.0.28's src/rules/events.c, handleMessageCore returns it only when the session id is unknown
+# AND a queue-message callback is registered (durable.engine's Host registers one through
+# set_queue_message_callback): the fact is then handed to that callback, stored in no session,
+# and the state offset is left UNDEFINED_HASH_OFFSET. Without a callback (this module registers
+# none) an unknown session id is created instead, so a fact is never deferred here. If one ever
+# were, it did not land, and driving "state 0" (what durable.engine's _handle_result returns
+# for it) would run the actions of whichever session holds state node 0: refuse it instead.
+_RESULT_DEFERRED = 3
 
 
 class _Observed(Exception):
@@ -545,8 +553,8 @@ def _assert_fact(ruleset: Any, fact: dict) -> Any:
         return _NOT_HANDLED
     if code == _RESULT_OBSERVED:
         raise _Observed(fact)
-    if code == _RESULT_QUEUED:
-        return 0
+    if code == _RESULT_DEFERRED:
+        raise RuntimeError("the fact was deferred to a message queue (result 3), not asserted")
     return result[1]
 
 
@@ -623,9 +631,7 @@ def _retract(ruleset: Any, current: _Run, at: int, where: str) -> None:
     except Exception as exc:
         raise EngineError(f"{where}: durable_rules could not retract the fact: {exc}") from exc
     del current.stored[at]
-    if result[0] == _RESULT_QUEUED:
-        return
-    if result[0] != 0:
+    if result[0] != 0:  # _RESULT_DEFERRED included: the fact would still be in the session
         raise EngineError(f"{where}: durable_rules could not retract the fact (result {result[0]})")
     try:
         _drive(ruleset, result[1])

@@ -411,6 +411,8 @@ def _make_sentinel_action(slot: _Slot) -> Callable[[Any], None]:
 
 
 def _make_action(slot: _Slot, rule: str) -> Callable[[Any], None]:
+    label = f"react({rule!r})"  # where a reacted fact came from, in error messages
+
     # Exactly one parameter: durable_rules treats a two-argument action as async.
     def action(c: Any) -> None:
         current = slot.run
@@ -443,7 +445,7 @@ def _make_action(slot: _Slot, rule: str) -> Callable[[Any], None]:
                     f"react for rule {rule!r}: expected a sequence of facts, got {type(produced).__name__}"
                 )
             for index, fact in enumerate(produced):
-                where = f"react({rule!r})[{index}]"
+                where = f"{label}[{index}]"
                 _assert_in_action(slot.ruleset, current, _prepare(fact, where), where)
         except BaseException as exc:  # noqa: BLE001 - the engine would swallow it; we carry it out
             current.error = exc
@@ -661,16 +663,16 @@ def _prepare(fact: Any, where: str) -> dict:
         raise ValueError(f"{where}: a fact needs a non-empty str 'type', got {kind!r}")
     if kind == _SENTINEL:
         raise ValueError(f"{where}: fact type {kind!r} is reserved by govrules' engine")
-    for key in fact:
-        if not isinstance(key, str):
-            raise ValueError(f"{where} (type {kind!r}): keys must be strings, got {key!r}")
-        if key in _RESERVED_KEYS:
-            raise ValueError(f"{where} (type {kind!r}): key {key!r} is reserved by govrules' engine")
+    if not _RESERVED_KEYS.isdisjoint(fact):
+        _check_keys(fact, where, kind)
     try:
         # Facts are nearly always plain JSON already: copy them directly (a json
         # round trip cost as much as asserting the fact); anything else goes through json.
         copy = plain_copy(fact)
     except NotPlain:
+        # A key that is not a str is one way not to be plain, and has its own error. A plain
+        # copy had str keys only, so the key-by-key walk is needed on this route alone.
+        _check_keys(fact, where, kind)
         try:
             text = json.dumps(dict(fact), ensure_ascii=False, allow_nan=False)
         except (TypeError, ValueError) as exc:
@@ -681,6 +683,14 @@ def _prepare(fact: Any, where: str) -> dict:
     if "id" in copy:
         copy[_USER_ID] = copy.pop("id")
     return copy
+
+
+def _check_keys(fact: Mapping, where: str, kind: str) -> None:
+    for key in fact:
+        if not isinstance(key, str):
+            raise ValueError(f"{where} (type {kind!r}): keys must be strings, got {key!r}")
+        if key in _RESERVED_KEYS:
+            raise ValueError(f"{where} (type {kind!r}): key {key!r} is reserved by govrules' engine")
 
 
 class NotPlain(Exception):

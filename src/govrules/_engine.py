@@ -32,9 +32,8 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Collection, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
-import attrs
 
 try:
     # Only the C extension: durable.engine's Host, Closure and Promise are replaced below, and
@@ -113,10 +112,12 @@ MAX_FIRINGS_BASE = 10_000
 MAX_FIRINGS_PER_FACT = 100
 
 
-@attrs.frozen
-class Firing:
+class Firing(NamedTuple):
     """One rule firing: the rule's name and, per pattern name, the fact it matched."""
 
+    # A NamedTuple rather than a frozen attrs class: the same fields, value equality, repr and
+    # immutability, but one is built per action and a frozen attrs __init__ (a setattr call per
+    # field) cost about three times as much; attrs also compiles its methods at import.
     rule: str
     matched: Mapping[str, dict]
 
@@ -173,18 +174,21 @@ def _action_function(ruleset: _Ruleset, name: str) -> Callable[[Any], None]:
     return ruleset._actions[name]
 
 
-@attrs.define
 class _Run:
     """Everything one run() needs while the engine calls back into Python."""
 
-    react: Callable[[Firing], Sequence[Mapping]] | None
-    sid: str
-    stamps: Any = attrs.field(factory=itertools.count)
-    firings: list[Firing] = attrs.field(factory=list)
-    error: BaseException | None = None
-    stored: list[str] = attrs.field(factory=list)  # stamps of the facts the engine kept
-    limit: int = MAX_FIRINGS_BASE
-    engine: str = ""
+    __slots__ = ("react", "sid", "stamps", "firings", "error", "stored", "limit", "engine")
+
+    def __init__(self, react: Callable[[Firing], Sequence[Mapping]] | None, sid: str,
+                 limit: int = MAX_FIRINGS_BASE, engine: str = "") -> None:
+        self.react = react
+        self.sid = sid
+        self.stamps = itertools.count()
+        self.firings: list[Firing] = []
+        self.error: BaseException | None = None
+        self.stored: list[str] = []  # stamps of the facts the engine kept
+        self.limit = limit
+        self.engine = engine
 
 
 class _Slot:
@@ -407,6 +411,8 @@ def _make_sentinel_action(slot: _Slot) -> Callable[[Any], None]:
 
 
 def _make_action(slot: _Slot, rule: str) -> Callable[[Any], None]:
+    label = f"react({rule!r})"  # where a reacted fact came from, in error messages
+
     # Exactly one parameter: durable_rules treats a two-argument action as async.
     def action(c: Any) -> None:
         current = slot.run
@@ -416,7 +422,7 @@ def _make_action(slot: _Slot, rule: str) -> Callable[[Any], None]:
             return
         started = time.monotonic()
         try:
-            firing = Firing(rule=rule, matched=_matched(c._m))
+            firing = Firing(rule, _matched(c._m))
             current.firings.append(firing)
             if len(current.firings) > current.limit:
                 counts = collections.Counter(f.rule for f in current.firings)
@@ -439,7 +445,7 @@ def _make_action(slot: _Slot, rule: str) -> Callable[[Any], None]:
                     f"react for rule {rule!r}: expected a sequence of facts, got {type(produced).__name__}"
                 )
             for index, fact in enumerate(produced):
-                where = f"react({rule!r})[{index}]"
+                where = f"{label}[{index}]"
                 _assert_in_action(slot.ruleset, current, _prepare(fact, where), where)
         except BaseException as exc:  # noqa: BLE001 - the engine would swallow it; we carry it out
             current.error = exc
@@ -447,14 +453,19 @@ def _make_action(slot: _Slot, rule: str) -> Callable[[Any], None]:
     return action
 
 
-def _matched(message: Mapping[str, dict]) -> dict[str, dict]:
-    result = {}
-    for pattern, fact in message.items():
-        clean = {key: value for key, value in fact.items() if key not in (_SID, _STAMP, _USER_ID)}
+def _matched(message: dict[str, dict]) -> dict[str, dict]:
+    """``message`` with each fact's engine keys removed and the caller's own "id" restored.
+
+    In place: the message was decoded from the engine's JSON for this one action (_drive), so
+    nothing else holds its dicts, and rebuilding every matched fact was a third of an action's
+    Python cost on large facts. The key order is the rebuilt copy's: the caller's keys as
+    asserted, then "id" last.
+    """
+    for fact in message.values():
+        del fact[_SID], fact[_STAMP]
         if _USER_ID in fact:
-            clean["id"] = fact[_USER_ID]
-        result[pattern] = clean
-    return result
+            fact["id"] = fact.pop(_USER_ID)
+    return message
 
 
 def _stamp(current: _Run, fact: dict) -> dict:
@@ -516,7 +527,15 @@ _NOT_HANDLED = object()
 # durable_rules_engine.assert_fact's result codes (2.0.28, as Ruleset._handle_result reads them).
 _RESULT_NOT_HANDLED = 1  # no rule's pattern takes the fact; it is not stored
 _RESULT_OBSERVED = 2  # a fact with this identity is already in the session
-_RESULT_QUEUED = 3  # stored, no action enabled: nothing to drive
+# 3 is ERR_EVENT_DEFERRED, and it does not mean "stored, nothing to drive". In durable_rules
+# 2.0.28's src/rules/events.c, handleMessageCore returns it only when the session id is unknown
+# AND a queue-message callback is registered (durable.engine's Host registers one through
+# set_queue_message_callback): the fact is then handed to that callback, stored in no session,
+# and the state offset is left UNDEFINED_HASH_OFFSET. Without a callback (this module registers
+# none) an unknown session id is created instead, so a fact is never deferred here. If one ever
+# were, it did not land, and driving "state 0" (what durable.engine's _handle_result returns
+# for it) would run the actions of whichever session holds state node 0: refuse it instead.
+_RESULT_DEFERRED = 3
 
 
 class _Observed(Exception):
@@ -536,8 +555,8 @@ def _assert_fact(ruleset: Any, fact: dict) -> Any:
         return _NOT_HANDLED
     if code == _RESULT_OBSERVED:
         raise _Observed(fact)
-    if code == _RESULT_QUEUED:
-        return 0
+    if code == _RESULT_DEFERRED:
+        raise RuntimeError("the fact was deferred to a message queue (result 3), not asserted")
     return result[1]
 
 
@@ -614,9 +633,7 @@ def _retract(ruleset: Any, current: _Run, at: int, where: str) -> None:
     except Exception as exc:
         raise EngineError(f"{where}: durable_rules could not retract the fact: {exc}") from exc
     del current.stored[at]
-    if result[0] == _RESULT_QUEUED:
-        return
-    if result[0] != 0:
+    if result[0] != 0:  # _RESULT_DEFERRED included: the fact would still be in the session
         raise EngineError(f"{where}: durable_rules could not retract the fact (result {result[0]})")
     try:
         _drive(ruleset, result[1])
@@ -646,16 +663,16 @@ def _prepare(fact: Any, where: str) -> dict:
         raise ValueError(f"{where}: a fact needs a non-empty str 'type', got {kind!r}")
     if kind == _SENTINEL:
         raise ValueError(f"{where}: fact type {kind!r} is reserved by govrules' engine")
-    for key in fact:
-        if not isinstance(key, str):
-            raise ValueError(f"{where} (type {kind!r}): keys must be strings, got {key!r}")
-        if key in _RESERVED_KEYS:
-            raise ValueError(f"{where} (type {kind!r}): key {key!r} is reserved by govrules' engine")
+    if not _RESERVED_KEYS.isdisjoint(fact):
+        _check_keys(fact, where, kind)
     try:
         # Facts are nearly always plain JSON already: copy them directly (a json
         # round trip cost as much as asserting the fact); anything else goes through json.
         copy = plain_copy(fact)
     except NotPlain:
+        # A key that is not a str is one way not to be plain, and has its own error. A plain
+        # copy had str keys only, so the key-by-key walk is needed on this route alone.
+        _check_keys(fact, where, kind)
         try:
             text = json.dumps(dict(fact), ensure_ascii=False, allow_nan=False)
         except (TypeError, ValueError) as exc:
@@ -666,6 +683,14 @@ def _prepare(fact: Any, where: str) -> dict:
     if "id" in copy:
         copy[_USER_ID] = copy.pop("id")
     return copy
+
+
+def _check_keys(fact: Mapping, where: str, kind: str) -> None:
+    for key in fact:
+        if not isinstance(key, str):
+            raise ValueError(f"{where} (type {kind!r}): keys must be strings, got {key!r}")
+        if key in _RESERVED_KEYS:
+            raise ValueError(f"{where} (type {kind!r}): key {key!r} is reserved by govrules' engine")
 
 
 class NotPlain(Exception):
@@ -782,11 +807,13 @@ def _field(name: Any) -> str:
     return name
 
 
-@attrs.frozen
 class _ConditionChecker:
-    rule: str
-    pattern: str
-    earlier: tuple[str, ...]
+    __slots__ = ("rule", "pattern", "earlier")
+
+    def __init__(self, rule: str, pattern: str, earlier: tuple[str, ...]) -> None:
+        self.rule = rule
+        self.pattern = pattern
+        self.earlier = earlier
 
     def fail(self, detail: str) -> ValueError:
         return ValueError(f"rule {self.rule!r}, pattern {self.pattern!r}: {detail}")

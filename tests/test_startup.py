@@ -74,6 +74,21 @@ def test_a_first_verdict_with_a_warm_cache_loads_only_what_a_verdict_needs(tmp_p
     assert _loaded(modules, NOT_FOR_A_VERDICT) == []
 
 
+def test_a_refused_first_verdict_imports_the_remedy_search_only_when_its_remedies_are_read(tmp_path):
+    """A refused verdict leaves _remedies unimported until data["remedies"] is read, which then finds remedies."""
+    code = f"""
+        import json, sys
+        import govrules
+        facts = json.loads(open({str(EXAMPLE)!r}, encoding="utf-8").read())
+        verdict = govrules.evaluate("signing", facts)
+        before = "govrules._remedies" in sys.modules
+        remedies = verdict.data["remedies"]
+        print(json.dumps([verdict.allowed, before, "govrules._remedies" in sys.modules, len(remedies)]))
+        """
+    allowed, before, after, found = _fresh(code, tmp_path / "cache")
+    assert (allowed, before, after) == (False, False, True) and found > 0
+
+
 def test_every_public_name_is_its_module_object_and_listed():
     """Each name in __all__ resolves (lazily) to the very object its module defines, and dir() lists it."""
     import importlib

@@ -125,7 +125,7 @@ def test_a_failing_derived_function_is_reported_as_ours(monkeypatch):
         raise TypeError("boom")
 
     monkeypatch.setitem(_derive.FUNCTIONS, "lookup_all",
-                        attrs.evolve(_derive.FUNCTIONS["lookup_all"], func=broken))
+                        _derive.FUNCTIONS["lookup_all"]._replace(func=broken))
     with pytest.raises(EngineError) as e:
         govrules.check_signing(document={"issuer": "government_office", "portfolios": ["x"]},
                                signer={"name": "张三", "role": "mayor"}, division={})

@@ -8,23 +8,32 @@ from __future__ import annotations
 
 import datetime as dt
 from types import FunctionType
-from typing import Any, Callable
-
-import attrs
+from typing import Any, Callable, NamedTuple
 
 from ._calendar import WorkingCalendar
 
 
-@attrs.define
+# Context, Unknown and Function are plain classes, not attrs classes: nothing compares, hashes,
+# evolves or pickles them (callers build them and read their attributes), and building an attrs
+# class compiles its generated methods at every import (~0.5 ms each of a warm first verdict).
+# A Context is also built for every evaluation, so its plain constructor is on every verdict's path.
+
+
 class Context:
     """What a derived function may consult besides its arguments."""
 
-    calendar: WorkingCalendar
-    sources: set[str] = attrs.field(factory=set)  # calendar sources consulted, for data.calendar
-    # Working days counted in this evaluation, by (day, n): a meeting's deadlines all count
-    # back from its date, three of them over the same two working days; each count is made
-    # (and its days noted) once.
-    _counted: dict[tuple[dt.date, int], dt.date] = attrs.field(factory=dict, init=False, repr=False, eq=False)
+    __slots__ = ("calendar", "sources", "_counted")
+
+    def __init__(self, calendar: WorkingCalendar, sources: set[str] | None = None) -> None:
+        self.calendar = calendar
+        self.sources: set[str] = set() if sources is None else sources  # calendar sources consulted, for data.calendar
+        # Working days counted in this evaluation, by (day, n): a meeting's deadlines all count
+        # back from its date, three of them over the same two working days; each count is made
+        # (and its days noted) once.
+        self._counted: dict[tuple[dt.date, int], dt.date] = {}
+
+    def __repr__(self) -> str:
+        return f"Context(calendar={self.calendar!r}, sources={self.sources!r})"
 
     def date(self, value: str | dt.date) -> dt.date:
         return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
@@ -44,8 +53,7 @@ class Context:
         self.sources.add(self.calendar.source(day))
 
 
-@attrs.frozen
-class Unknown:
+class Unknown(NamedTuple):
     """A derived value that depends on facts not given: each ref is (parameter, path suffix)."""
 
     refs: tuple[tuple[str, str], ...]
@@ -56,14 +64,14 @@ def unknown_where(param: str, suffixes: list[str]) -> Unknown | None:
     return Unknown(tuple((param, s) for s in suffixes)) if suffixes else None
 
 
-@attrs.frozen
-class Function:
+class Function(NamedTuple):
+    """A derived function as the registry lists it: its name, result kind, parameters and first doc line."""
+
     name: str
     returns: str  # bool | int | str | date | list
     func: Callable[..., Any]
     params: tuple[str, ...]
     doc: str
-
 
     @classmethod
     def of(cls, func: Callable[..., Any]) -> Function:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import functools
 import os
@@ -9,10 +10,13 @@ import sys
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence, TypeVar, Union, cast
 
+import attrs
+
 from ._calendar import WorkingCalendar
+from ._engine import NotPlain, plain_copy
 from ._errors import InputError
 from ._facade_docs import DOCS
-from ._model import Verdict, evolve_lazily
+from ._model import Verdict, VerdictData, evolve_lazily, stamp_fresh
 from . import _diskcache
 from ._rulesets import ACTIVE_PACK, ruleset_dir, runner
 
@@ -60,16 +64,18 @@ def _decide(ruleset: str, facts: Mapping[str, Any], calendar: WorkingCalendar | 
     verdict = run.evaluate(facts, calendar=calendar)
     active = found or ACTIVE_PACK.get()  # a Pack, or None for the shipped rules
     later = None
-    if remedies and not verdict.allowed:  # an allowed verdict gets none: the search is not imported for it
-        from . import _remedies
-
+    if remedies and not verdict.allowed and _remedies_on():
         # A pack's remedies are searched later (on first read): under that pack, whatever is in effect then.
-        data = _remedies.pending_data(active.bind(run) if active is not None else run, facts, verdict, calendar)
-        later = {"data": data} if data is not None else None
-    # One copy for the stamp and the remedies, leaving findings, trace and data unbuilt
-    # (attrs.evolve would build them all).
+        later = {"data": _pending_remedies(active.bind(run) if active is not None else run, facts, verdict, calendar)}
     stamp = active.stamp if active is not None else _shipped_stamp()
-    verdict = evolve_lazily(verdict, pack=stamp, later=later)
+    if later is None:
+        # Runner.evaluate built this verdict for this call and nothing else holds it: the stamp
+        # is set on it rather than on a copy (evolve_lazily was ~4 % of an allowed signing verdict).
+        verdict = stamp_fresh(verdict, stamp)
+    else:
+        # One copy for the stamp and the remedies, leaving findings, trace and data unbuilt
+        # (attrs.evolve would build them all); the remedies read the verdict the runner gave.
+        verdict = evolve_lazily(verdict, pack=stamp, later=later)
     # A decision log is turned on only through _log (govrules.configure): while nothing has
     # imported it, none is on, and a verdict does not import it (start-up, ~1.5 ms). A module
     # still being imported by another thread has no log on yet either, nor a `record`.
@@ -80,6 +86,45 @@ def _decide(ruleset: str, facts: Mapping[str, Any], calendar: WorkingCalendar | 
 
 
 _LOG_MODULE = f"{__package__}._log"
+_REMEDIES_MODULE = f"{__package__}._remedies"
+
+
+def _remedies_on() -> bool:
+    # The only switch is _remedies.enable (govrules.configure(remedies=...)), which imports that
+    # module first: while nothing has imported it the search is on, and a refused verdict does
+    # not import the search (~2.5 ms of a first verdict) until data["remedies"] is read.
+    return getattr(sys.modules.get(_REMEDIES_MODULE), "ENABLED", True)
+
+
+def _pending_remedies(run: Any, facts: Mapping[str, Any], verdict: Verdict,
+                      calendar: WorkingCalendar | None) -> Callable[[], VerdictData]:
+    """What builds a refused verdict's data with ``remedies`` pending, for ``evolve_lazily(later=...)``.
+
+    Re-evaluation goes through ``run.evaluate`` (which never adds remedies), so the search cannot recurse.
+    """
+    # The search runs when data["remedies"] is first read, on a snapshot of the facts, so a
+    # caller that edits its facts afterwards cannot change what the remedies were found for.
+    snapshot = _snapshot(facts)
+
+    def search() -> Any:
+        from . import _remedies
+
+        return _remedies.search(run, snapshot, verdict, calendar)
+
+    def data() -> VerdictData:
+        # The rest of the data is built when first read too (a caller checking `allowed` builds none).
+        return VerdictData(verdict.data.computed(), pending={"remedies": search})
+
+    return data
+
+
+def _snapshot(facts: Any) -> Any:
+    if attrs.has(type(facts)):
+        facts = attrs.asdict(facts, recurse=True)
+    try:
+        return plain_copy(facts)  # facts are nearly always plain JSON: several times cheaper than deepcopy
+    except NotPlain:
+        return copy.deepcopy(facts)
 
 
 @functools.cache

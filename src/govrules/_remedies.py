@@ -21,14 +21,13 @@ import json
 import math
 import re
 import time
-from typing import Any, Callable, Iterable, Mapping, NamedTuple
+from typing import Any, Iterable, Mapping, NamedTuple
 
 import attrs
 
 from ._calendar import WorkingCalendar
-from ._engine import NotPlain, plain_copy
 from ._errors import CalendarError, InputError
-from ._model import FieldSpec, TypeSpec, Verdict, VerdictData
+from ._model import FieldSpec, TypeSpec, Verdict
 from ._validate import validate
 
 MAX_REMEDIES = 8
@@ -560,44 +559,15 @@ def _greedy(run: Any, moved: list[int], verdict: Verdict, affordable: Any, start
     return None
 
 
-_enabled = True
+# Read by the facade without importing this module (while nothing has imported it, nobody has
+# switched the search off): see _facade._pending_remedies.
+ENABLED = True
 
 
 def enable(on: bool) -> None:
     """Switch the facade's remedy search on or off for this process (``govrules.configure(remedies=...)``)."""
-    global _enabled
-    _enabled = bool(on)
-
-
-def pending_data(runner: Any, facts: Any, verdict: Verdict,
-                 calendar: WorkingCalendar | None = None) -> Callable[[], VerdictData] | None:
-    """What builds the verdict's data with ``remedies`` pending, or None when it gets none (allowed).
-
-    For ``evolve_lazily(verdict, later={"data": ...})``: the facade sets the pack stamp in the
-    same copy of the verdict. Re-evaluation goes through ``runner.evaluate`` (which never adds
-    remedies), so the search cannot recurse.
-    """
-    if verdict.allowed or not _enabled:
-        return None
-    # The search runs when data["remedies"] is first read, on a snapshot of the facts, so a
-    # caller that edits its facts afterwards cannot change what the remedies were found for.
-    snapshot = _snapshot(facts)
-
-    def data() -> VerdictData:
-        # The rest of the data is built when first read too (a caller checking `allowed` builds none).
-        return VerdictData(verdict.data.computed(),
-                           pending={"remedies": lambda: search(runner, snapshot, verdict, calendar)})
-
-    return data
-
-
-def _snapshot(facts: Any) -> Any:
-    if attrs.has(type(facts)):
-        facts = attrs.asdict(facts, recurse=True)
-    try:
-        return plain_copy(facts)  # facts are nearly always plain JSON: several times cheaper than deepcopy
-    except NotPlain:
-        return copy.deepcopy(facts)
+    global ENABLED
+    ENABLED = bool(on)
 
 
 def render_remedies(verdict: Verdict) -> str:

@@ -1,4 +1,4 @@
-"""The facade stamps the verdict its runner built for the call, and copies only a refused one (issue #12)."""
+"""The facade has the runner build its verdict with the pack stamp, and copies only a refused one to add remedies (issue #12)."""
 
 from __future__ import annotations
 
@@ -18,29 +18,28 @@ def _allowed_facts() -> dict:
     return ALLOWED
 
 
-def test_runner_evaluate_builds_a_new_unstamped_verdict_per_call():
-    """Runner.evaluate returns a new verdict on every call, without a pack: what the facade's in-place stamp relies on."""
+def test_runner_evaluate_builds_its_verdict_with_the_pack_it_is_given():
+    """Runner.evaluate stamps the verdict it builds with ``pack=``; without it the verdict carries none."""
     facts = _allowed_facts()
-    first, second = runner("signing").evaluate(facts), runner("signing").evaluate(facts)
-    assert first is not second and first.pack is None and second.pack is None
+    stamp = {"id": "town", "version": "v1", "hash": "abc"}
+    assert runner("signing").evaluate(facts, pack=stamp).pack == stamp
+    assert runner("signing").evaluate(facts).pack is None
 
 
-def test_an_allowed_verdict_is_stamped_in_place_and_the_runner_is_not_touched(monkeypatch):
-    """An allowed facade verdict is the runner's own verdict with the pack stamp set; later runner verdicts carry none."""
+def test_an_allowed_verdict_is_the_runners_own_built_with_the_stamp(monkeypatch):
+    """An allowed facade verdict is the verdict the runner built, already carrying the shipped pack's stamp (no copy)."""
     built = []
     real = type(runner("signing")).evaluate
     monkeypatch.setattr(type(runner("signing")), "evaluate", lambda self, *a, **k: built.append(real(self, *a, **k)) or built[-1])
     verdict = govrules.evaluate("signing", _allowed_facts())
     assert verdict.allowed and verdict is built[-1] and verdict.pack == _facade._shipped_stamp()
-    monkeypatch.undo()
-    assert runner("signing").evaluate(_allowed_facts()).pack is None
 
 
 def test_a_refused_verdict_is_a_stamped_copy_with_pending_remedies(monkeypatch):
-    """A refused facade verdict is a new verdict (the runner's keeps no pack) whose data offers remedies."""
+    """A refused facade verdict is a copy of the runner's (both stamped) whose data offers remedies."""
     built = []
     real = type(runner("signing")).evaluate
     monkeypatch.setattr(type(runner("signing")), "evaluate", lambda self, *a, **k: built.append(real(self, *a, **k)) or built[-1])
     verdict = govrules.evaluate("signing", {**ALLOWED, "signer": {"name": "李四", "role": "office_director"}})
-    assert not verdict.allowed and verdict is not built[0] and built[0].pack is None
+    assert not verdict.allowed and verdict is not built[0] and built[0].pack == _facade._shipped_stamp()
     assert verdict.pack == _facade._shipped_stamp() and "remedies" in verdict.data

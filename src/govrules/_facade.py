@@ -16,7 +16,7 @@ from ._calendar import WorkingCalendar
 from ._engine import NotPlain, plain_copy
 from ._errors import InputError
 from ._facade_docs import DOCS
-from ._model import Verdict, VerdictData, evolve_lazily, stamp_fresh
+from ._model import Verdict, VerdictData, evolve_lazily
 from . import _diskcache
 from ._rulesets import ACTIVE_PACK, ruleset_dir, runner
 
@@ -61,21 +61,16 @@ def _evaluate(ruleset: str, facts: Mapping[str, Any], *, calendar: WorkingCalend
 def _decide(ruleset: str, facts: Mapping[str, Any], calendar: WorkingCalendar | None, remedies: bool,
             found: Pack | None) -> Verdict:
     run = runner(ruleset)
-    verdict = run.evaluate(facts, calendar=calendar)
     active = found or ACTIVE_PACK.get()  # a Pack, or None for the shipped rules
-    later = None
+    # The verdict is built with the stamp of the pack that decided (a copy only to add it cost
+    # ~4 % of an allowed signing verdict).
+    verdict = run.evaluate(facts, calendar=calendar, pack=active.stamp if active is not None else _shipped_stamp())
     if remedies and not verdict.allowed and _remedies_on():
         # A pack's remedies are searched later (on first read): under that pack, whatever is in effect then.
         later = {"data": _pending_remedies(active.bind(run) if active is not None else run, facts, verdict, calendar)}
-    stamp = active.stamp if active is not None else _shipped_stamp()
-    if later is None:
-        # Runner.evaluate built this verdict for this call and nothing else holds it: the stamp
-        # is set on it rather than on a copy (evolve_lazily was ~4 % of an allowed signing verdict).
-        verdict = stamp_fresh(verdict, stamp)
-    else:
-        # One copy for the stamp and the remedies, leaving findings, trace and data unbuilt
-        # (attrs.evolve would build them all); the remedies read the verdict the runner gave.
-        verdict = evolve_lazily(verdict, pack=stamp, later=later)
+        # A copy that adds the remedies, leaving findings, trace and data unbuilt (attrs.evolve
+        # would build them all); the search reads the verdict the runner gave.
+        verdict = evolve_lazily(verdict, later=later)
     # A decision log is turned on only through _log (govrules.configure): while nothing has
     # imported it, none is on, and a verdict does not import it (start-up, ~1.5 ms). A module
     # still being imported by another thread has no log on yet either, nor a `record`.

@@ -636,16 +636,6 @@ def evolve_lazily(verdict: Verdict, *, later: Mapping[str, Callable[[], Any]] | 
     return new
 
 
-def stamp_fresh(verdict: Verdict, pack: Mapping[str, str] | None) -> Verdict:
-    """``verdict`` with its ``pack`` set in place: only for a verdict nothing else holds yet.
-
-    For the facade, on the verdict ``Runner.evaluate`` has just built for its call (a new one
-    per call); everyone else copies with ``evolve_lazily`` or ``attrs.evolve``.
-    """
-    object.__setattr__(verdict, "pack", pack)
-    return verdict
-
-
 def _unbuilt(verdict: Verdict) -> frozenset[str] | dict[str, Callable[[], Any]]:
     """The parts ``verdict`` has not built yet (a part is removed only after its slot is filled)."""
     try:

@@ -210,10 +210,15 @@ class Runner:
                 self._relaxed = Engine(f"govrules.{self.spec.name}.relaxed", compile_ruleset(self.spec, relaxed=True))
             return self._relaxed
 
-    def evaluate(self, facts: Any, calendar: WorkingCalendar | None = None) -> Verdict:
-        """One verdict: ``decide(prepare(facts, calendar))``, its findings, trace and data built on first read."""
+    def evaluate(self, facts: Any, calendar: WorkingCalendar | None = None, *,
+                 pack: Mapping[str, str] | None = None) -> Verdict:
+        """One verdict: ``decide(prepare(facts, calendar))``, its findings, trace and data built on first read.
+
+        ``pack`` is the stamp of the regulation pack that decided (``Verdict.pack``); the facade
+        passes it so that the verdict is built with it rather than copied to add it.
+        """
         # The prepared facts are made here and handed to no one, so the verdict may read them later.
-        return self._decide(self.prepare(facts, calendar), lazy=True)
+        return self._decide(self.prepare(facts, calendar), lazy=True, pack=pack)
 
     # ---- the public stages: audit tools (remedies, prove) build on these -------------------
 
@@ -248,7 +253,7 @@ class Runner:
         """Run the engine over prepared facts and assemble the verdict (the facts are not changed)."""
         return self._decide(prepared, lazy=False)
 
-    def _decide(self, prepared: Prepared, lazy: bool) -> Verdict:
+    def _decide(self, prepared: Prepared, lazy: bool, pack: Mapping[str, str] | None = None) -> Verdict:
         typed, unknowns, ctx = prepared.facts, prepared.unknowns, prepared.context
         engine_facts = self._engine_facts(typed)
         asserted: dict[int, list[dict[str, Any]]] = {}
@@ -274,7 +279,7 @@ class Runner:
         firings = self._run(self.engine(), engine_facts, react, self._transient_in(engine_facts))
         extra = self._unknown_facts(typed, engine_facts, {f["type"] for new in asserted.values() for f in new})
         possible = self._possible(typed, engine_facts + extra, unknowns) if extra is not None else []
-        return self._verdict(typed, firings, asserted, ctx, order, fulls, possible, lazy)
+        return self._verdict(typed, firings, asserted, ctx, order, fulls, possible, lazy, pack)
 
     def _run(self, engine: Engine, facts: list[dict[str, Any]], react: Any,
              transient: frozenset[str] = frozenset()) -> list[Firing]:
@@ -442,7 +447,7 @@ class Runner:
     def _verdict(self, typed: Mapping[str, Any], firings: list[Firing],
                  asserted: Mapping[int, list[dict[str, Any]]], ctx: Context,
                  reacted: list[Firing], fulls: list[dict[str, Any] | None], possible: list[_Possible] = (),
-                 lazy: bool = False) -> Verdict:
+                 lazy: bool = False, pack: Mapping[str, str] | None = None) -> Verdict:
         """The verdict: its outcome, allowed, clauses and needs now; findings, trace and data
         when first read (#12 item 4: a caller that checks ``allowed`` pays for nothing else).
 
@@ -475,7 +480,7 @@ class Runner:
             ruleset=spec.name, outcome=outcome.id, allowed=outcome.allowed,
             # CONTRACT §2: "sorted, no repeats" — plain string order, as any client would check it.
             clauses=tuple(sorted(finding_clauses | {n.clause for n in needs} | resting)),
-            needs=needs, later={"findings": parts.findings, "trace": parts.trace, "data": parts.data},
+            needs=needs, pack=pack, later={"findings": parts.findings, "trace": parts.trace, "data": parts.data},
         )
         if not lazy:
             for name in ("findings", "trace", "data"):

@@ -43,3 +43,12 @@ def test_a_refused_verdict_is_a_stamped_copy_with_pending_remedies(monkeypatch):
     verdict = govrules.evaluate("signing", {**ALLOWED, "signer": {"name": "李四", "role": "office_director"}})
     assert not verdict.allowed and verdict is not built[0] and built[0].pack == _facade._shipped_stamp()
     assert verdict.pack == _facade._shipped_stamp() and "remedies" in verdict.data
+
+
+def test_editing_one_verdicts_pack_stamp_leaves_later_verdicts_alone():
+    """A caller that edits verdict.pack changes that verdict only: the next shipped verdict has the true stamp."""
+    first = govrules.evaluate("signing", _allowed_facts())
+    true_hash = first.pack["hash"]
+    first.pack["hash"] = "edited"
+    assert govrules.evaluate("signing", _allowed_facts()).pack["hash"] == true_hash
+    assert _facade._shipped_stamp()["hash"] == true_hash

@@ -64,7 +64,10 @@ def _decide(ruleset: str, facts: Mapping[str, Any], calendar: WorkingCalendar | 
     active = found or ACTIVE_PACK.get()  # a Pack, or None for the shipped rules
     # The verdict is built with the stamp of the pack that decided (a copy only to add it cost
     # ~4 % of an allowed signing verdict).
-    verdict = run.evaluate(facts, calendar=calendar, pack=active.stamp if active is not None else _shipped_stamp())
+    # Each verdict its own stamp: the shipped one is cached, and a caller editing one verdict's
+    # ``pack`` must not change every later verdict's.
+    stamp = active.stamp if active is not None else dict(_shipped_stamp())
+    verdict = run.evaluate(facts, calendar=calendar, pack=stamp)
     if remedies and not verdict.allowed and _remedies_on():
         # A pack's remedies are searched later (on first read): under that pack, whatever is in effect then.
         later = {"data": _pending_remedies(active.bind(run) if active is not None else run, facts, verdict, calendar)}
